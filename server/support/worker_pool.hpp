@@ -1,0 +1,38 @@
+#pragma once
+
+#include <condition_variable>
+#include <cstddef>
+#include <deque>
+#include <functional>
+#include <mutex>
+#include <thread>
+#include <vector>
+
+#include "support/task_runner.hpp"
+
+namespace cmcp {
+
+// Fixed threads and a bounded queue: a flood of tool calls is refused, never queued without end.
+class WorkerPool final : public TaskRunner {
+public:
+    WorkerPool(std::size_t threads, std::size_t max_queued);
+    ~WorkerPool() override;
+    WorkerPool(const WorkerPool&) = delete;
+    WorkerPool& operator=(const WorkerPool&) = delete;
+
+    bool try_post(std::function<void()> task) override;
+    // Refuses new work, runs what is queued, joins the threads. Idempotent.
+    void shutdown();
+
+private:
+    void run();
+
+    const std::size_t max_queued_;
+    std::mutex mutex_;
+    std::condition_variable ready_;
+    std::deque<std::function<void()>> queue_;
+    bool stopping_ = false;
+    std::vector<std::jthread> threads_;
+};
+
+}  // namespace cmcp
