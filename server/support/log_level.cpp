@@ -4,8 +4,8 @@
 
 namespace cmcp {
 namespace {
-constexpr std::array<std::string_view, 8> kNames = {
-    "debug", "info", "notice", "warning", "error", "critical", "alert", "emergency"};
+constexpr std::array<std::string_view, 8> kNames = {"debug", "info",     "notice", "warning",
+                                                    "error", "critical", "alert",  "emergency"};
 }
 
 std::optional<LogLevel> parse_log_level(std::string_view name) {
@@ -17,6 +17,8 @@ std::optional<LogLevel> parse_log_level(std::string_view name) {
     return std::nullopt;
 }
 
-std::string_view to_string(LogLevel level) { return kNames.at(static_cast<std::size_t>(level)); }
+std::string_view to_string(LogLevel level) {
+    return kNames.at(static_cast<std::size_t>(level));
+}
 
 }  // namespace cmcp

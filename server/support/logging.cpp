@@ -43,7 +43,8 @@ Logger make_stream_logger(std::ostream& out, LogLevel level) {
 }
 
 Logger make_null_logger() {
-    return std::make_shared<spdlog::logger>("null", std::make_shared<spdlog::sinks::null_sink_mt>());
+    return std::make_shared<spdlog::logger>("null",
+                                            std::make_shared<spdlog::sinks::null_sink_mt>());
 }
 
 }  // namespace cmcp

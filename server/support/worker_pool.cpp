@@ -9,7 +9,9 @@ WorkerPool::WorkerPool(std::size_t threads, std::size_t max_queued) : max_queued
     }
 }
 
-WorkerPool::~WorkerPool() { shutdown(); }
+WorkerPool::~WorkerPool() {
+    shutdown();
+}
 
 bool WorkerPool::try_post(std::function<void()> task) {
     {

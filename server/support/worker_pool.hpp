@@ -14,7 +14,7 @@ namespace cmcp {
 
 // Fixed threads and a bounded queue: a flood of tool calls is refused, never queued without end.
 class WorkerPool final : public TaskRunner {
-public:
+  public:
     WorkerPool(std::size_t threads, std::size_t max_queued);
     ~WorkerPool() override;
     WorkerPool(const WorkerPool&) = delete;
@@ -24,7 +24,7 @@ public:
     // Refuses new work, runs what is queued, joins the threads. Idempotent.
     void shutdown();
 
-private:
+  private:
     void run();
 
     const std::size_t max_queued_;

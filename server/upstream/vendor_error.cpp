@@ -1,0 +1,113 @@
+#include "upstream/vendor_error.hpp"
+
+#include <boost/json/parse.hpp>
+
+namespace cmcp::upstream {
+namespace json = boost::json;
+
+namespace {
+
+// Vendors' HTML error pages are long; a model needs the gist, not the markup.
+constexpr std::size_t kMaxTextExcerpt = 300;
+
+std::string text_excerpt(std::string_view body) {
+    std::string out;
+    for (const char c : body.substr(0, kMaxTextExcerpt)) {
+        const auto byte = static_cast<unsigned char>(c);
+        out.push_back(byte < 0x20 ? ' ' : c);
+    }
+    // Do not leave half a UTF-8 character at the end.
+    while (!out.empty() && (static_cast<unsigned char>(out.back()) & 0x80U) != 0) {
+        const auto lead = static_cast<unsigned char>(out.back());
+        out.pop_back();
+        if ((lead & 0xC0U) == 0xC0U) {
+            break;
+        }
+    }
+    if (body.size() > kMaxTextExcerpt) {
+        out += "…";
+    }
+    const auto first = out.find_first_not_of(' ');
+    return first == std::string::npos ? std::string() : out.substr(first);
+}
+
+std::string string_field(const json::object& object, std::string_view key) {
+    const auto* value = object.if_contains(key);
+    return value != nullptr && value->is_string() ? std::string(value->get_string()) : std::string();
+}
+
+}  // namespace
+
+VendorError parse_vendor_error(Provider provider, int status, std::string_view body) {
+    VendorError error;
+    boost::system::error_code ec;
+    const auto parsed = body.empty() ? json::value() : json::parse(body, ec);
+    if (!ec && parsed.is_object()) {
+        error.json_body = true;
+        error.fields = parsed.get_object();
+        const std::string_view code_key = provider == Provider::scaleway ? "type" : "code";
+        error.code = string_field(error.fields, code_key);
+        if (error.code.empty()) {
+            error.code = string_field(error.fields, provider == Provider::scaleway ? "code" : "type");
+        }
+        error.message = string_field(error.fields, "message");
+        error.fields.erase("message");
+        error.fields.erase(code_key);
+        if (const auto* reset = error.fields.if_contains("reset_seconds");
+            reset != nullptr && reset->is_number()) {
+            error.reset_seconds = reset->to_number<double>();
+        }
+        if (const auto* reset_at = error.fields.if_contains("reset_at");
+            reset_at != nullptr && reset_at->is_string()) {
+            error.reset_at = std::string(reset_at->get_string());
+        }
+    } else if (!body.empty()) {
+        error.message = text_excerpt(body);
+    }
+    if (error.message.empty()) {
+        const auto reason = http_reason(status);
+        error.message = reason.empty() ? "HTTP " + std::to_string(status) : std::string(reason);
+    }
+    return error;
+}
+
+std::string_view http_reason(int status) {
+    switch (status) {
+        case 400:
+            return "Bad Request";
+        case 401:
+            return "Unauthorized";
+        case 403:
+            return "Forbidden";
+        case 404:
+            return "Not Found";
+        case 405:
+            return "Method Not Allowed";
+        case 409:
+            return "Conflict";
+        case 410:
+            return "Gone";
+        case 412:
+            return "Precondition Failed";
+        case 413:
+            return "Payload Too Large";
+        case 422:
+            return "Unprocessable Entity";
+        case 423:
+            return "Locked";
+        case 429:
+            return "Too Many Requests";
+        case 500:
+            return "Internal Server Error";
+        case 502:
+            return "Bad Gateway";
+        case 503:
+            return "Service Unavailable";
+        case 504:
+            return "Gateway Timeout";
+        default:
+            return "";
+    }
+}
+
+}  // namespace cmcp::upstream
