@@ -1,0 +1,149 @@
+#include "catalog/catalog.hpp"
+
+#include <algorithm>
+#include <stdexcept>
+
+#include "catalog/argument_check.hpp"
+#include "catalog/request_builder.hpp"
+
+namespace cmcp::catalog {
+namespace json = boost::json;
+
+namespace {
+
+int field_bits(ToolFields fields) {
+    return (fields.annotations ? 1 : 0) | (fields.title_and_output_schema ? 2 : 0);
+}
+
+// The schema a client sees: an argument the operator configured a default for becomes
+// optional and shows that default.
+json::object serve_input_schema(const ToolDefinition& definition,
+                                const std::map<std::string, std::string>& defaults) {
+    json::object schema = definition.input_schema;
+    for (const auto& argument : definition.arguments) {
+        if (!argument.default_from) {
+            continue;
+        }
+        const auto configured = defaults.find(*argument.default_from);
+        if (configured == defaults.end()) {
+            continue;
+        }
+        auto& property = schema["properties"].as_object()[argument.name].as_object();
+        property["default"] = configured->second;
+        if (auto* required = schema.if_contains("required"); required != nullptr) {
+            auto& list = required->as_array();
+            list.erase(std::remove_if(list.begin(), list.end(),
+                                      [&argument](const json::value& entry) {
+                                          return entry.is_string() &&
+                                                 entry.get_string() == argument.name;
+                                      }),
+                       list.end());
+            if (list.empty()) {
+                schema.erase("required");
+            }
+        }
+    }
+    return schema;
+}
+
+json::object tool_entry(const Tool& tool, ToolFields fields) {
+    const auto& definition = tool.definition;
+    json::object entry;
+    entry["name"] = definition.name;
+    if (fields.title_and_output_schema) {
+        entry["title"] = definition.title;
+    }
+    entry["description"] = definition.description;
+    entry["inputSchema"] = tool.served_input_schema;
+    if (fields.title_and_output_schema && definition.output_schema) {
+        entry["outputSchema"] = *definition.output_schema;
+    }
+    if (fields.annotations) {
+        entry["annotations"] = {{"title", definition.title},
+                                {"readOnlyHint", definition.annotations.read_only},
+                                {"destructiveHint", definition.annotations.destructive},
+                                {"idempotentHint", definition.annotations.idempotent},
+                                {"openWorldHint", definition.annotations.open_world}};
+    }
+    return entry;
+}
+
+}  // namespace
+
+Catalog::Catalog(Definitions definitions, CatalogOptions options) : options_(std::move(options)) {
+    for (const auto& wanted : options_.toolsets) {
+        const bool known = std::any_of(definitions.toolsets.begin(), definitions.toolsets.end(),
+                                       [&wanted](const Toolset& t) { return t.name == wanted; });
+        if (!known) {
+            std::string names;
+            for (const auto& toolset : definitions.toolsets) {
+                names += (names.empty() ? "" : ", ") + toolset.name;
+            }
+            throw std::invalid_argument("unknown toolset '" + wanted +
+                                        "'; known toolsets: " + names);
+        }
+    }
+    toolsets_ = std::move(definitions.toolsets);
+    for (auto& definition : definitions.tools) {
+        const bool in_toolsets = options_.toolsets.empty() ||
+                                 std::find(options_.toolsets.begin(), options_.toolsets.end(),
+                                           definition.toolset) != options_.toolsets.end();
+        if (!in_toolsets || (options_.read_only && !definition.annotations.read_only)) {
+            continue;
+        }
+        Tool tool;
+        tool.served_input_schema = serve_input_schema(definition, options_.defaults);
+        tool.input_check = std::make_shared<const CompiledSchema>(definition.input_schema);
+        if (definition.output_schema) {
+            tool.output_check = std::make_shared<const CompiledSchema>(*definition.output_schema);
+        }
+        tool.definition = std::move(definition);
+        tools_.push_back(std::move(tool));
+    }
+    for (const bool annotations : {false, true}) {
+        for (const bool titles : {false, true}) {
+            const ToolFields fields{annotations, titles};
+            json::array list;
+            for (const auto& tool : tools_) {
+                list.push_back(tool_entry(tool, fields));
+            }
+            lists_.emplace(field_bits(fields), std::move(list));
+        }
+    }
+}
+
+Catalog Catalog::from_embedded(CatalogOptions options) {
+    return Catalog(load_definitions(embedded_assets()), std::move(options));
+}
+
+const Tool* Catalog::find(std::string_view name) const {
+    for (const auto& tool : tools_) {
+        if (tool.definition.name == name) {
+            return &tool;
+        }
+    }
+    return nullptr;
+}
+
+const json::array& Catalog::list(ToolFields fields) const {
+    return lists_.at(field_bits(fields));
+}
+
+std::variant<PreparedCall, std::string> Catalog::prepare(const Tool& tool,
+                                                         const json::object& arguments) const {
+    json::object effective = arguments;
+    for (const auto& argument : tool.definition.arguments) {
+        if (argument.default_from && !effective.contains(argument.name)) {
+            const auto configured = options_.defaults.find(*argument.default_from);
+            if (configured != options_.defaults.end()) {
+                effective[argument.name] = configured->second;
+            }
+        }
+    }
+    if (auto problem = check_arguments(tool, effective)) {
+        return std::move(*problem);
+    }
+    return PreparedCall{build_request(tool.definition, effective), std::move(effective)};
+}
+
+}  // namespace cmcp::catalog

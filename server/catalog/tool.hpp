@@ -1,0 +1,50 @@
+#pragma once
+
+#include <boost/json/object.hpp>
+#include <boost/json/value.hpp>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "upstream/request.hpp"
+
+namespace cmcp::catalog {
+
+enum class ArgumentLocation { path, query, body };
+
+struct Argument {
+    std::string name;
+    ArgumentLocation location = ArgumentLocation::query;
+    std::optional<std::string> default_from;  // configuration key, e.g. "scaleway.region"
+    bool send_default = false;
+    std::optional<boost::json::value> schema_default;  // the inputSchema property's default
+};
+
+struct Annotations {
+    bool read_only = false;
+    bool destructive = true;
+    bool idempotent = false;
+    bool open_world = true;
+};
+
+// One tool as read from tools/*.json, with its schemas resolved ($refs inlined).
+struct ToolDefinition {
+    std::string name;
+    std::string title;
+    std::string description;
+    std::string toolset;
+    std::string source_file;  // for error messages
+    upstream::Provider provider = upstream::Provider::scaleway;
+    Annotations annotations;
+    std::string method;
+    std::string path_template;
+    std::vector<Argument> arguments;
+    boost::json::object input_schema;
+    std::optional<boost::json::object> output_schema;
+    std::vector<std::vector<std::string>> exactly_one_of;
+    std::optional<boost::json::object> empty_response;
+
+    const Argument* find_argument(std::string_view argument_name) const;
+};
+
+}  // namespace cmcp::catalog
