@@ -1,0 +1,570 @@
+#include "protocol/session.hpp"
+
+#include <boost/json.hpp>
+
+#include "catalog/call_result.hpp"
+#include "protocol/jsonrpc.hpp"
+#include "protocol/versions.hpp"
+#include "support/json_text.hpp"
+
+namespace cmcp::protocol {
+namespace json = boost::json;
+
+namespace {
+
+// Deep enough for any real MCP message, shallow enough that hostile nesting is refused early.
+constexpr unsigned kMaxJsonDepth = 64;
+
+constexpr std::string_view kLoggerName = "credentials-mcp";
+
+bool is_progress_token(const json::value& token) {
+    return token.is_string() || token.is_number();
+}
+
+}  // namespace
+
+// One tools/call in flight. `done` turns true exactly once: when the response is sent or the
+// call is cancelled; after that nothing more goes to the exchange.
+struct Session::Call {
+    Call(Session& session, json::value request_id, std::shared_ptr<Exchange> call_exchange,
+         std::optional<json::value> token, const catalog::Tool& call_tool,
+         catalog::PreparedCall call_prepared)
+        : id(std::move(request_id)),
+          key(id_key(id)),
+          exchange(std::move(call_exchange)),
+          progress_token(std::move(token)),
+          tool(call_tool),
+          prepared(std::move(call_prepared)),
+          control(
+              [&session, this](const upstream::CallControl::Progress& progress) {
+                  session.send_progress(*this, progress);
+              },
+              [&session, this](LogLevel level, const std::string& message) {
+                  session.send_log(*this, level, message);
+              }) {}
+
+    const json::value id;
+    const std::string key;
+    const std::shared_ptr<Exchange> exchange;
+    const std::optional<json::value> progress_token;
+    const catalog::Tool& tool;
+    const catalog::PreparedCall prepared;
+    const std::chrono::steady_clock::time_point started = std::chrono::steady_clock::now();
+    std::mutex mutex;
+    bool done = false;
+    double last_progress = -1;
+    upstream::CallControl control;
+};
+
+// Collects the replies of a 2025-03-26 batch into one array.
+class Session::BatchExchange {
+  public:
+    BatchExchange(std::shared_ptr<Exchange> parent, std::size_t pending)
+        : parent_(std::move(parent)), pending_(pending) {}
+
+    void notify(json::object notification) {
+        std::lock_guard lock(mutex_);
+        parent_->notify(std::move(notification));
+    }
+
+    void finish_one(std::optional<json::value> reply) {
+        std::lock_guard lock(mutex_);
+        if (reply) {
+            replies_.push_back(std::move(*reply));
+        }
+        if (--pending_ == 0) {
+            parent_->finish(replies_.empty() ? std::nullopt
+                                             : std::optional<json::value>(std::move(replies_)));
+        }
+    }
+
+  private:
+    std::mutex mutex_;
+    std::shared_ptr<Exchange> parent_;
+    std::size_t pending_;
+    json::array replies_;
+};
+
+namespace {
+
+class BatchElement final : public Exchange {
+  public:
+    using Notify = std::function<void(json::object)>;
+    using Finish = std::function<void(std::optional<json::value>)>;
+    BatchElement(Notify notify_fn, Finish finish_fn)
+        : notify_(std::move(notify_fn)), finish_(std::move(finish_fn)) {}
+    void notify(json::object notification) override { notify_(std::move(notification)); }
+    void finish(std::optional<json::value> reply) override { finish_(std::move(reply)); }
+
+  private:
+    Notify notify_;
+    Finish finish_;
+};
+
+}  // namespace
+
+std::shared_ptr<Session> Session::create(const Services& services, SessionOptions options) {
+    return std::make_shared<Session>(PrivateTag{}, services, std::move(options));
+}
+
+Session::Session(PrivateTag, const Services& services, SessionOptions options)
+    : services_(services),
+      options_(std::move(options)),
+      version_(options_.protocol_version),
+      client_log_level_(options_.client_log_level) {}
+
+Session::~Session() = default;
+
+std::optional<std::string> Session::protocol_version() const {
+    std::lock_guard lock(mutex_);
+    return version_;
+}
+
+bool Session::initialized() const {
+    std::lock_guard lock(mutex_);
+    return initialized_;
+}
+
+std::size_t Session::calls_in_flight() const {
+    std::lock_guard lock(mutex_);
+    return calls_.size();
+}
+
+bool Session::wait_idle(std::chrono::steady_clock::time_point deadline) const {
+    std::unique_lock lock(mutex_);
+    return idle_.wait_until(lock, deadline, [this] { return calls_.empty(); });
+}
+
+void Session::cancel_all() {
+    std::vector<std::string> keys;
+    {
+        std::lock_guard lock(mutex_);
+        for (const auto& [key, _] : calls_) {
+            keys.push_back(key);
+        }
+    }
+    for (const auto& key : keys) {
+        cancel_call(key, "server shutting down");
+    }
+}
+
+void Session::handle_text(std::string_view text, std::shared_ptr<Exchange> exchange) {
+    json::parse_options options;
+    options.max_depth = kMaxJsonDepth;
+    std::string error;
+    auto message = parse_json_text(text, error, options);
+    if (!message) {
+        exchange->finish(
+            json::value(make_error(nullptr, error_code::parse_error, "Parse error: " + error)));
+        return;
+    }
+    handle(*message, std::move(exchange));
+}
+
+void Session::handle(const json::value& message, std::shared_ptr<Exchange> exchange) {
+    const auto* batch = message.if_array();
+    if (batch == nullptr) {
+        handle_single(message, exchange);
+        return;
+    }
+    const auto version = protocol_version();
+    if (!version || !features_of(*version).batches) {
+        exchange->finish(json::value(make_error(
+            nullptr, error_code::invalid_request,
+            "Invalid Request: JSON-RPC batches are only accepted after initialize negotiated "
+            "protocol version 2025-03-26" +
+                (version ? std::string(" (this session uses ") + *version + ")" : std::string()))));
+        return;
+    }
+    if (batch->empty()) {
+        exchange->finish(json::value(
+            make_error(nullptr, error_code::invalid_request, "Invalid Request: empty batch")));
+        return;
+    }
+    auto collector = std::make_shared<BatchExchange>(exchange, batch->size());
+    for (const auto& element : *batch) {
+        auto element_exchange = std::make_shared<BatchElement>(
+            [collector](json::object notification) { collector->notify(std::move(notification)); },
+            [collector](std::optional<json::value> reply) {
+                collector->finish_one(std::move(reply));
+            });
+        const auto* object = element.if_object();
+        const auto* method = object == nullptr ? nullptr : object->if_contains("method");
+        if (method != nullptr && method->is_string() && method->get_string() == "initialize") {
+            const auto* id = object->if_contains("id");
+            element_exchange->finish(json::value(
+                make_error(id != nullptr && is_valid_id(*id) ? *id : json::value(nullptr),
+                           error_code::invalid_request,
+                           "Invalid Request: initialize must not be part of a batch")));
+            continue;
+        }
+        handle_single(element, element_exchange);
+    }
+}
+
+void Session::handle_single(const json::value& message, const std::shared_ptr<Exchange>& exchange) {
+    const auto* object = message.if_object();
+    if (object == nullptr) {
+        exchange->finish(
+            json::value(make_error(nullptr, error_code::invalid_request,
+                                   "Invalid Request: a JSON-RPC message must be an object")));
+        return;
+    }
+    const auto* id = object->if_contains("id");
+    const json::value reply_id = id != nullptr && is_valid_id(*id) ? *id : json::value(nullptr);
+    const auto* version = object->if_contains("jsonrpc");
+    if (version == nullptr || !version->is_string() || version->get_string() != "2.0") {
+        exchange->finish(json::value(make_error(reply_id, error_code::invalid_request,
+                                                "Invalid Request: \"jsonrpc\" must be \"2.0\"")));
+        return;
+    }
+    const auto* method = object->if_contains("method");
+    if (method == nullptr) {
+        if (id != nullptr && (object->contains("result") || object->contains("error"))) {
+            // A response to a server-to-client request; this server sends none, so drop it.
+            exchange->finish(std::nullopt);
+            return;
+        }
+        exchange->finish(json::value(
+            make_error(reply_id, error_code::invalid_request, "Invalid Request: no \"method\"")));
+        return;
+    }
+    if (!method->is_string()) {
+        exchange->finish(json::value(make_error(reply_id, error_code::invalid_request,
+                                                "Invalid Request: \"method\" must be a string")));
+        return;
+    }
+    if (id != nullptr && !is_valid_id(*id)) {
+        exchange->finish(json::value(
+            make_error(nullptr, error_code::invalid_request,
+                       "Invalid Request: \"id\" must be a string or a number (and never null)")));
+        return;
+    }
+    static const json::object kNoParams;
+    const json::object* params = &kNoParams;
+    if (const auto* given = object->if_contains("params"); given != nullptr) {
+        params = given->if_object();
+        if (params == nullptr) {
+            if (id == nullptr) {
+                exchange->finish(std::nullopt);  // a notification is never answered
+            } else {
+                exchange->finish(json::value(make_error(*id, error_code::invalid_params,
+                                                        "Invalid params: must be an object")));
+            }
+            return;
+        }
+    }
+    if (id == nullptr) {
+        handle_notification(method->get_string(), *params);
+        exchange->finish(std::nullopt);
+        return;
+    }
+    handle_request(*id, method->get_string(), *params, exchange);
+}
+
+void Session::handle_request(const json::value& id, std::string_view method,
+                             const json::object& params,
+                             const std::shared_ptr<Exchange>& exchange) {
+    services_.logger->debug("request {} id={}", method, json::serialize(id));
+    if (method == "ping") {
+        exchange->finish(json::value(make_result(id, json::object())));
+        return;
+    }
+    if (method == "initialize") {
+        exchange->finish(initialize(id, params));
+        return;
+    }
+    const bool known =
+        method == "tools/list" || method == "tools/call" || method == "logging/setLevel";
+    if (!known) {
+        exchange->finish(json::value(make_error(id, error_code::method_not_found,
+                                                "Method not found: " + std::string(method))));
+        return;
+    }
+    if (options_.require_initialize && !initialized()) {
+        exchange->finish(json::value(
+            make_error(id, error_code::invalid_request,
+                       "Invalid Request: the session is not initialized; send initialize first")));
+        return;
+    }
+    if (method == "tools/list") {
+        if (params.contains("cursor")) {
+            // Every tool fits on one page, so no cursor this server issued can exist.
+            exchange->finish(json::value(
+                make_error(id, error_code::invalid_params, "Invalid params: unknown cursor")));
+            return;
+        }
+        const auto features = features_of(protocol_version().value_or(std::string(kLatestVersion)));
+        exchange->finish(json::value(make_result(
+            id, json::object{{"tools", services_.catalog.list(features.tool_fields)}})));
+        return;
+    }
+    if (method == "logging/setLevel") {
+        const auto* level = params.if_contains("level");
+        const auto parsed = level != nullptr && level->is_string()
+                                ? parse_log_level(level->get_string())
+                                : std::nullopt;
+        if (!parsed) {
+            exchange->finish(json::value(make_error(
+                id, error_code::invalid_params,
+                "Invalid params: level must be one of debug, info, notice, warning, error, "
+                "critical, alert, emergency")));
+            return;
+        }
+        {
+            std::lock_guard lock(mutex_);
+            client_log_level_ = *parsed;
+        }
+        exchange->finish(json::value(make_result(id, json::object())));
+        return;
+    }
+    call_tool(id, params, exchange);
+}
+
+void Session::handle_notification(std::string_view method, const json::object& params) {
+    services_.logger->debug("notification {}", method);
+    if (method == "notifications/cancelled") {
+        const auto* request_id = params.if_contains("requestId");
+        if (request_id != nullptr && is_valid_id(*request_id)) {
+            const auto* reason = params.if_contains("reason");
+            cancel_call(id_key(*request_id), reason != nullptr && reason->is_string()
+                                                 ? std::string_view(reason->get_string())
+                                                 : std::string_view("no reason given"));
+        }
+    }
+    // notifications/initialized needs no action: requests are served from the initialize
+    // response on. Unknown notifications are ignored, as JSON-RPC requires.
+}
+
+json::value Session::initialize(const json::value& id, const json::object& params) {
+    const auto* requested = params.if_contains("protocolVersion");
+    if (requested == nullptr || !requested->is_string()) {
+        return make_error(id, error_code::invalid_params,
+                          "Invalid params: initialize needs params.protocolVersion (a string)");
+    }
+    const std::string version(negotiate_version(requested->get_string()));
+    std::string client = "unknown client";
+    if (const auto* info = params.if_contains("clientInfo"); info != nullptr && info->is_object()) {
+        const auto* name = info->get_object().if_contains("name");
+        const auto* client_version = info->get_object().if_contains("version");
+        if (name != nullptr && name->is_string()) {
+            client = std::string(name->get_string());
+            if (client_version != nullptr && client_version->is_string()) {
+                client += " " + std::string(client_version->get_string());
+            }
+        }
+    }
+    {
+        std::lock_guard lock(mutex_);
+        if (initialized_) {
+            return make_error(id, error_code::invalid_request,
+                              "Invalid Request: the session is already initialized");
+        }
+        initialized_ = true;
+        version_ = version;
+        client_name_ = client;
+    }
+    services_.logger->info("session initialized: client \"{}\" asked for {}, using {}", client,
+                           std::string_view(requested->get_string()), version);
+    const auto& identity = services_.identity;
+    json::object result{
+        {"protocolVersion", version},
+        {"capabilities", json::object{{"tools", json::object{{"listChanged", false}}},
+                                      {"logging", json::object()}}},
+        {"serverInfo",
+         json::object{
+             {"name", identity.name}, {"version", identity.version}, {"title", identity.title}}},
+    };
+    if (!identity.instructions.empty()) {
+        result["instructions"] = identity.instructions;
+    }
+    return make_result(id, std::move(result));
+}
+
+void Session::call_tool(const json::value& id, const json::object& params,
+                        const std::shared_ptr<Exchange>& exchange) {
+    const auto* name = params.if_contains("name");
+    if (name == nullptr || !name->is_string()) {
+        exchange->finish(
+            json::value(make_error(id, error_code::invalid_params,
+                                   "Invalid params: tools/call needs params.name (a string)")));
+        return;
+    }
+    const auto* tool = services_.catalog.find(name->get_string());
+    if (tool == nullptr) {
+        json::array available;
+        for (const auto& served : services_.catalog.tools()) {
+            available.push_back(json::value(served.definition.name));
+        }
+        exchange->finish(
+            json::value(make_error(id, error_code::invalid_params,
+                                   "Unknown tool: " + std::string(name->get_string()) +
+                                       ". Call tools/list for the tools this server offers.",
+                                   json::object{{"available", std::move(available)}})));
+        return;
+    }
+    static const json::object kNoArguments;
+    const json::object* arguments = &kNoArguments;
+    if (const auto* given = params.if_contains("arguments");
+        given != nullptr && !given->is_null()) {
+        arguments = given->if_object();
+        if (arguments == nullptr) {
+            exchange->finish(
+                json::value(make_error(id, error_code::invalid_params,
+                                       "Invalid params: params.arguments must be an object")));
+            return;
+        }
+    }
+    std::optional<json::value> progress_token;
+    if (const auto* meta = params.if_contains("_meta"); meta != nullptr && meta->is_object()) {
+        if (const auto* token = meta->get_object().if_contains("progressToken");
+            token != nullptr && is_progress_token(*token)) {
+            progress_token = *token;
+        }
+    }
+    auto prepared = services_.catalog.prepare(*tool, *arguments);
+    if (auto* problem = std::get_if<std::string>(&prepared)) {
+        services_.logger->info("tool {}: invalid arguments", tool->definition.name);
+        if (services_.on_tool_call) {
+            services_.on_tool_call(tool->definition.name, "invalid_arguments",
+                                   std::chrono::milliseconds(0));
+        }
+        exchange->finish(json::value(make_result(id, catalog::error_result(std::move(*problem)))));
+        return;
+    }
+    auto call = std::make_shared<Call>(*this, id, exchange, std::move(progress_token), *tool,
+                                       std::move(std::get<catalog::PreparedCall>(prepared)));
+    {
+        std::lock_guard lock(mutex_);
+        if (!calls_.emplace(call->key, call).second) {
+            exchange->finish(json::value(make_error(
+                id, error_code::invalid_request,
+                "Invalid Request: id " + call->key + " is already used by a call in progress")));
+            return;
+        }
+    }
+    auto self = shared_from_this();
+    if (!services_.runner.try_post([self, call] { self->run_call(call); })) {
+        services_.logger->warn("tool {}: refused, worker pool saturated", tool->definition.name);
+        complete_call(*call,
+                      json::value(make_result(
+                          id, catalog::error_result(
+                                  "The server is at capacity (too many tool calls in flight); "
+                                  "nothing was sent upstream. Call the tool again shortly."))),
+                      "busy");
+    }
+}
+
+void Session::run_call(const std::shared_ptr<Call>& call) {
+    const auto& definition = call->tool.definition;
+    const auto& request = call->prepared.request;
+    const auto vendor = catalog::provider_display_name(definition.provider);
+    send_progress(
+        *call,
+        {0, 1, "Calling " + std::string(vendor) + ": " + request.method + " " + request.path});
+    const auto outcome = services_.upstream.send(request, call->control);
+    if (call->control.cancelled()) {
+        return;  // cancel_call already finished the exchange
+    }
+    const bool structured =
+        features_of(protocol_version().value_or(std::string(kLatestVersion))).structured_content;
+    auto result = catalog::make_call_result(call->tool, call->prepared, outcome, structured,
+                                            services_.logger);
+    const bool is_error = result.contains("isError");
+    const auto elapsed = std::chrono::duration_cast<std::chrono::milliseconds>(
+        std::chrono::steady_clock::now() - call->started);
+    std::string summary = "tool " + definition.name + ": " + request.method + " " + request.path;
+    if (const auto* response = std::get_if<upstream::Response>(&outcome)) {
+        summary += " -> HTTP " + std::to_string(response->status);
+        if (response->attempts > 1) {
+            summary += " after " + std::to_string(response->attempts) + " attempts";
+        }
+    } else {
+        summary +=
+            " -> " + std::string(upstream::to_string(std::get<upstream::Failure>(outcome).kind));
+    }
+    summary += " in " + std::to_string(elapsed.count()) + " ms";
+    services_.logger->info("{}", summary);
+    send_log(*call, is_error ? LogLevel::warning : LogLevel::debug, summary);
+    send_progress(*call, {1, 1, is_error ? "Failed" : "Done"});
+    complete_call(*call, json::value(make_result(call->id, std::move(result))),
+                  is_error ? "error" : "ok");
+}
+
+void Session::complete_call(Call& call, std::optional<json::value> reply,
+                            std::string_view outcome) {
+    {
+        std::lock_guard lock(call.mutex);
+        if (call.done) {
+            return;
+        }
+        call.done = true;
+    }
+    {
+        std::lock_guard lock(mutex_);
+        calls_.erase(call.key);
+    }
+    idle_.notify_all();
+    if (services_.on_tool_call) {
+        services_.on_tool_call(call.tool.definition.name, outcome,
+                               std::chrono::duration_cast<std::chrono::milliseconds>(
+                                   std::chrono::steady_clock::now() - call.started));
+    }
+    call.exchange->finish(std::move(reply));
+}
+
+void Session::cancel_call(const std::string& key, std::string_view reason) {
+    std::shared_ptr<Call> call;
+    {
+        std::lock_guard lock(mutex_);
+        const auto found = calls_.find(key);
+        if (found == calls_.end()) {
+            return;  // unknown or already finished: ignoring it is what the spec asks
+        }
+        call = found->second;
+    }
+    services_.logger->info("tool {}: cancelled ({})", call->tool.definition.name, reason);
+    call->control.cancel();
+    complete_call(*call, std::nullopt, "cancelled");
+}
+
+void Session::send_progress(Call& call, const upstream::CallControl::Progress& progress) {
+    if (!call.progress_token) {
+        return;
+    }
+    const bool has_message = protocol_version().value_or("") >= "2025-03-26";
+    std::lock_guard lock(call.mutex);
+    if (call.done || progress.progress <= call.last_progress) {
+        return;  // progress must increase and stop with the response
+    }
+    call.last_progress = progress.progress;
+    json::object params{{"progressToken", *call.progress_token}, {"progress", progress.progress}};
+    if (progress.total) {
+        params["total"] = *progress.total;
+    }
+    if (!progress.message.empty() && has_message) {
+        params["message"] = progress.message;
+    }
+    call.exchange->notify(make_notification("notifications/progress", std::move(params)));
+}
+
+void Session::send_log(Call& call, LogLevel level, const std::string& message) {
+    {
+        std::lock_guard lock(mutex_);
+        if (level < client_log_level_) {
+            return;
+        }
+    }
+    std::lock_guard lock(call.mutex);
+    if (call.done) {
+        return;
+    }
+    call.exchange->notify(make_notification(
+        "notifications/message",
+        json::object{
+            {"level", to_string(level)},
+            {"logger", kLoggerName},
+            {"data", json::object{{"tool", call.tool.definition.name}, {"message", message}}}}));
+}
+
+}  // namespace cmcp::protocol

@@ -1,0 +1,113 @@
+#pragma once
+
+#include <boost/json/object.hpp>
+#include <boost/json/value.hpp>
+#include <chrono>
+#include <condition_variable>
+#include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "catalog/catalog.hpp"
+#include "protocol/exchange.hpp"
+#include "support/log_level.hpp"
+#include "support/logging.hpp"
+#include "support/task_runner.hpp"
+#include "upstream/upstream.hpp"
+
+namespace cmcp::protocol {
+
+struct ServerIdentity {
+    std::string name;
+    std::string version;
+    std::string title;
+    std::string instructions;
+};
+
+// Called once per finished tool call; `outcome` is "ok", "error" (isError result) or
+// "cancelled". Used for metrics.
+using ToolCallObserver =
+    std::function<void(std::string_view tool, std::string_view outcome, std::chrono::milliseconds)>;
+
+// What every session shares. Owned by the application; outlives all sessions.
+struct Services {
+    const catalog::Catalog& catalog;
+    upstream::Upstream& upstream;
+    TaskRunner& runner;
+    Logger logger;
+    ServerIdentity identity;
+    ToolCallObserver on_tool_call;  // may be empty
+};
+
+struct SessionOptions {
+    // Stateless HTTP serves each request on a fresh session, without initialize.
+    bool require_initialize = true;
+    // The version to assume before (or without) initialize.
+    std::optional<std::string> protocol_version;
+    // notifications/message below this level are not sent until logging/setLevel says so.
+    LogLevel client_log_level = LogLevel::warning;
+};
+
+// One MCP session: the JSON-RPC dispatcher and lifecycle state, free of any transport.
+// A message goes in through handle(); everything it causes comes out through its Exchange,
+// possibly later and from a worker thread (tool calls run on Services::runner).
+class Session : public std::enable_shared_from_this<Session> {
+    struct PrivateTag {};  // sessions are always shared (tool calls keep theirs alive)
+
+  public:
+    static std::shared_ptr<Session> create(const Services& services, SessionOptions options = {});
+    Session(PrivateTag, const Services& services, SessionOptions options);
+    Session(const Session&) = delete;
+    Session& operator=(const Session&) = delete;
+    ~Session();
+
+    // Parses one JSON text (an object, or an array when batches are allowed) and dispatches it.
+    void handle_text(std::string_view text, std::shared_ptr<Exchange> exchange);
+    void handle(const boost::json::value& message, std::shared_ptr<Exchange> exchange);
+
+    std::optional<std::string> protocol_version() const;
+    bool initialized() const;
+    std::size_t calls_in_flight() const;
+    // Stops every call in flight; their exchanges finish without a response.
+    void cancel_all();
+    // True once no call is in flight; false if the deadline passed first.
+    bool wait_idle(std::chrono::steady_clock::time_point deadline) const;
+
+  private:
+    struct Call;
+    class BatchExchange;
+
+    void handle_single(const boost::json::value& message,
+                       const std::shared_ptr<Exchange>& exchange);
+    void handle_request(const boost::json::value& id, std::string_view method,
+                        const boost::json::object& params,
+                        const std::shared_ptr<Exchange>& exchange);
+    void handle_notification(std::string_view method, const boost::json::object& params);
+
+    boost::json::value initialize(const boost::json::value& id, const boost::json::object& params);
+    void call_tool(const boost::json::value& id, const boost::json::object& params,
+                   const std::shared_ptr<Exchange>& exchange);
+    void run_call(const std::shared_ptr<Call>& call);
+    void complete_call(Call& call, std::optional<boost::json::value> reply,
+                       std::string_view outcome);
+    void cancel_call(const std::string& key, std::string_view reason);
+    void send_progress(Call& call, const upstream::CallControl::Progress& progress);
+    void send_log(Call& call, LogLevel level, const std::string& message);
+
+    const Services& services_;
+    const SessionOptions options_;
+
+    mutable std::mutex mutex_;
+    mutable std::condition_variable idle_;
+    bool initialized_ = false;
+    std::optional<std::string> version_;
+    std::string client_name_;
+    LogLevel client_log_level_;
+    std::map<std::string, std::shared_ptr<Call>> calls_;  // in flight, by id_key
+};
+
+}  // namespace cmcp::protocol

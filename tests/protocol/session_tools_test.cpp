@@ -1,0 +1,332 @@
+#include <gtest/gtest.h>
+
+#include <boost/json.hpp>
+#include <thread>
+
+#include "testing/fakes.hpp"
+#include "testing/json.hpp"
+
+namespace cmcp::protocol {
+namespace {
+
+namespace json = boost::json;
+using testing::FakeUpstream;
+using testing::json_response;
+using testing::SessionFixture;
+
+constexpr auto kJwtCall =
+    R"({"jsonrpc":"2.0","id":11,"method":"tools/call","params":{"name":"get-jwt","arguments":{"jti":"abc"}}})";
+
+std::string call_with_id(std::string_view id, std::string_view extra_params = "") {
+    return std::string(R"({"jsonrpc":"2.0","id":)") + std::string(id) +
+           R"(,"method":"tools/call","params":{"name":"get-jwt","arguments":{"jti":"abc"})" +
+           std::string(extra_params) + "}}";
+}
+
+TEST(SessionTools, CallGoesUpstreamAndReturnsStructuredContent) {
+    SessionFixture fixture;
+    fixture.initialize();
+    fixture.upstream.push_json(200, R"({"jti":"abc","issuer_id":"u1","audience_id":"u2"})");
+    const auto reply = fixture.send(kJwtCall);
+    const auto requests = fixture.upstream.requests();
+    ASSERT_EQ(requests.size(), 1U);
+    EXPECT_EQ(requests[0].method, "GET");
+    EXPECT_EQ(requests[0].path, "/iam/v1alpha1/jwts/abc");
+    EXPECT_EQ(requests[0].provider, upstream::Provider::scaleway);
+    EXPECT_TRUE(requests[0].idempotent);
+    const auto& result = reply->at("result").as_object();
+    EXPECT_FALSE(result.contains("isError"));
+    EXPECT_EQ(result.at("structuredContent").at("jti").as_string(), "abc");
+    const auto text = result.at("content").at(0).at("text").as_string();
+    EXPECT_EQ(json::parse(text), result.at("structuredContent"));
+    EXPECT_EQ(reply->at("id").as_int64(), 11);
+}
+
+TEST(SessionTools, OlderVersionsGetTextOnly) {
+    for (const auto* version : {"2024-11-05", "2025-03-26"}) {
+        SessionFixture fixture;
+        fixture.initialize(version);
+        fixture.upstream.push_json(200, R"({"jti":"abc"})");
+        const auto reply = fixture.send(kJwtCall);
+        const auto& result = reply->at("result").as_object();
+        EXPECT_FALSE(result.contains("structuredContent")) << version;
+        EXPECT_EQ(
+            json::parse(result.at("content").at(0).at("text").as_string()).at("jti").as_string(),
+            "abc");
+    }
+}
+
+TEST(SessionTools, UnknownToolIsInvalidParamsWithTheAvailableTools) {
+    SessionFixture fixture;
+    fixture.initialize();
+    const auto reply = fixture.send(
+        R"({"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"drop-database","arguments":{}}})");
+    EXPECT_EQ(reply->at("error").at("code").as_int64(), -32602);
+    EXPECT_NE(reply->at("error").at("message").as_string().find("drop-database"),
+              std::string::npos);
+    EXPECT_EQ(reply->at("error").at("data").at("available").as_array().size(), 23U);
+    EXPECT_TRUE(fixture.upstream.requests().empty());
+}
+
+TEST(SessionTools, MalformedCallParams) {
+    SessionFixture fixture;
+    fixture.initialize();
+    for (const auto* params : {R"({})", R"({"name":5})", R"({"name":"get-jwt","arguments":[1]})",
+                               R"({"name":"get-jwt","arguments":"jti=abc"})"}) {
+        const auto reply =
+            fixture.send(std::string(R"({"jsonrpc":"2.0","id":1,"method":"tools/call","params":)") +
+                         params + "}");
+        EXPECT_EQ(reply->at("error").at("code").as_int64(), -32602) << params;
+    }
+}
+
+TEST(SessionTools, InvalidArgumentsAreAToolErrorAndNothingIsSent) {
+    SessionFixture fixture;
+    fixture.initialize();
+    const auto reply = fixture.send(
+        R"({"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"list-jwts","arguments":{"audience_id":"not-a-uuid","page_size":500}}})");
+    const auto& result = reply->at("result").as_object();
+    EXPECT_TRUE(result.at("isError").as_bool());
+    const std::string text(result.at("content").at(0).at("text").as_string());
+    EXPECT_NE(text.find("audience_id"), std::string::npos) << text;
+    EXPECT_NE(text.find("not-a-uuid"), std::string::npos) << text;
+    EXPECT_NE(text.find("page_size"), std::string::npos) << text;
+    EXPECT_NE(text.find("500"), std::string::npos) << text;
+    EXPECT_TRUE(fixture.upstream.requests().empty());
+}
+
+TEST(SessionTools, MissingArgumentsObjectMeansNoArguments) {
+    SessionFixture fixture;
+    fixture.initialize();
+    const auto reply = fixture.send(
+        R"({"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"get-jwt"}})");
+    EXPECT_TRUE(reply->at("result").at("isError").as_bool());
+    EXPECT_NE(reply->at("result").at("content").at(0).at("text").as_string().find("jti"),
+              std::string::npos);
+}
+
+TEST(SessionTools, UpstreamErrorsAreToolErrors) {
+    SessionFixture fixture;
+    fixture.initialize();
+    fixture.upstream.push_json(
+        404,
+        R"({"message":"resource is not found","type":"not_found","resource":"jwt","resource_id":"abc"})");
+    const auto reply = fixture.send(kJwtCall);
+    const auto& result = reply->at("result").as_object();
+    EXPECT_TRUE(result.at("isError").as_bool());
+    EXPECT_FALSE(result.contains("structuredContent"));
+    const std::string text(result.at("content").at(0).at("text").as_string());
+    EXPECT_NE(text.find("404"), std::string::npos);
+    EXPECT_NE(text.find("not_found"), std::string::npos);
+    EXPECT_NE(text.find("resource is not found"), std::string::npos);
+}
+
+TEST(SessionTools, ProgressIsReportedWhenAskedAndIncreases) {
+    SessionFixture fixture;
+    fixture.initialize();
+    FakeUpstream::Script script;
+    script.outcome = json_response(200, R"({"jti":"abc"})");
+    script.during = [](upstream::CallControl& control) {
+        control.report_progress({0.5, 1, "retrying"});
+        control.report_progress({0.25, 1, "going backwards is dropped"});
+    };
+    fixture.upstream.push(script);
+    auto exchange =
+        fixture.send_async(call_with_id("\"t1\"", R"(,"_meta":{"progressToken":"tok"})"));
+    ASSERT_TRUE(exchange->wait_finished());
+    const auto notifications = exchange->notifications();
+    std::vector<double> values;
+    for (const auto& notification : notifications) {
+        if (notification.at("method").as_string() == "notifications/progress") {
+            EXPECT_EQ(notification.at("params").at("progressToken").as_string(), "tok");
+            values.push_back(notification.at("params").at("progress").to_number<double>());
+        }
+    }
+    ASSERT_GE(values.size(), 3U);
+    EXPECT_TRUE(std::is_sorted(values.begin(), values.end()));
+    EXPECT_EQ(std::adjacent_find(values.begin(), values.end()), values.end());
+    EXPECT_EQ(values.back(), 1.0);
+    EXPECT_EQ(exchange->reply()->at("id").as_string(), "t1");
+}
+
+TEST(SessionTools, NoProgressWithoutAToken) {
+    SessionFixture fixture;
+    fixture.initialize();
+    auto exchange = fixture.send_async(kJwtCall);
+    ASSERT_TRUE(exchange->wait_finished());
+    for (const auto& notification : exchange->notifications()) {
+        EXPECT_NE(notification.at("method").as_string(), "notifications/progress");
+    }
+}
+
+TEST(SessionTools, CancellationStopsTheCallAndSuppressesTheResponse) {
+    SessionFixture fixture;
+    fixture.initialize();
+    FakeUpstream::Script script;
+    script.hold = true;
+    fixture.upstream.push(script);
+    auto exchange = fixture.send_async(call_with_id("42"));
+    ASSERT_TRUE(fixture.upstream.wait_for_requests(1, std::chrono::seconds(5)));
+    EXPECT_EQ(fixture.session->calls_in_flight(), 1U);
+    EXPECT_FALSE(fixture.send(
+        R"({"jsonrpc":"2.0","method":"notifications/cancelled","params":{"requestId":42,"reason":"user"}})"));
+    ASSERT_TRUE(exchange->wait_finished());
+    EXPECT_FALSE(exchange->reply().has_value());
+    EXPECT_EQ(fixture.session->calls_in_flight(), 0U);
+    fixture.runner.join();  // the worker saw the cancellation and returned
+    EXPECT_EQ(exchange->finish_count(), 1);
+}
+
+TEST(SessionTools, CancellingWithAStringIdDoesNotMatchANumericId) {
+    SessionFixture fixture;
+    fixture.initialize();
+    FakeUpstream::Script script;
+    script.hold = true;
+    fixture.upstream.push(script);
+    auto exchange = fixture.send_async(call_with_id("42"));
+    ASSERT_TRUE(fixture.upstream.wait_for_requests(1, std::chrono::seconds(5)));
+    fixture.send(
+        R"({"jsonrpc":"2.0","method":"notifications/cancelled","params":{"requestId":"42"}})");
+    EXPECT_FALSE(exchange->finished());
+    fixture.upstream.release_all();
+    ASSERT_TRUE(exchange->wait_finished());
+    EXPECT_TRUE(exchange->reply().has_value());
+}
+
+TEST(SessionTools, CallsMayFinishOutOfOrder) {
+    SessionFixture fixture;
+    fixture.initialize();
+    FakeUpstream::Script slow;
+    slow.hold = true;
+    slow.outcome = json_response(200, R"({"jti":"slow"})");
+    fixture.upstream.push(slow);
+    auto first = fixture.send_async(call_with_id("1"));
+    ASSERT_TRUE(fixture.upstream.wait_for_requests(1, std::chrono::seconds(5)));
+    fixture.upstream.push_json(200, R"({"jti":"fast"})");
+    auto second = fixture.send_async(call_with_id("2"));
+    ASSERT_TRUE(second->wait_finished());
+    EXPECT_FALSE(first->finished());
+    EXPECT_EQ(second->reply()->at("result").at("structuredContent").at("jti").as_string(), "fast");
+    fixture.upstream.release_all();
+    ASSERT_TRUE(first->wait_finished());
+    EXPECT_EQ(first->reply()->at("result").at("structuredContent").at("jti").as_string(), "slow");
+}
+
+TEST(SessionTools, DuplicateIdInFlightIsRefused) {
+    SessionFixture fixture;
+    fixture.initialize();
+    FakeUpstream::Script script;
+    script.hold = true;
+    fixture.upstream.push(script);
+    auto first = fixture.send_async(call_with_id("\"same\""));
+    ASSERT_TRUE(fixture.upstream.wait_for_requests(1, std::chrono::seconds(5)));
+    const auto reply = fixture.send(call_with_id("\"same\""));
+    EXPECT_EQ(reply->at("error").at("code").as_int64(), -32600);
+    fixture.upstream.release_all();
+    ASSERT_TRUE(first->wait_finished());
+    EXPECT_TRUE(first->reply()->at("result").is_object());
+}
+
+TEST(SessionTools, SaturatedRunnerGivesABusyToolError) {
+    SessionFixture fixture;
+    fixture.initialize();
+    fixture.runner.refuse_all(true);
+    const auto reply = fixture.send(kJwtCall);
+    EXPECT_TRUE(reply->at("result").at("isError").as_bool());
+    EXPECT_NE(reply->at("result").at("content").at(0).at("text").as_string().find("capacity"),
+              std::string::npos);
+    EXPECT_TRUE(fixture.upstream.requests().empty());
+    EXPECT_EQ(fixture.session->calls_in_flight(), 0U);
+}
+
+TEST(SessionTools, LogMessagesRespectTheClientLevel) {
+    SessionFixture fixture;
+    fixture.initialize();
+    auto script_logging = [&fixture] {
+        FakeUpstream::Script script;
+        script.outcome = json_response(200, R"({"jti":"abc"})");
+        script.during = [](upstream::CallControl& control) {
+            control.log(LogLevel::debug, "debug detail");
+            control.log(LogLevel::warning, "retrying after 429");
+        };
+        fixture.upstream.push(script);
+    };
+    auto messages_of = [](const testing::RecordingExchange& exchange) {
+        std::vector<std::string> levels;
+        for (const auto& notification : exchange.notifications()) {
+            if (notification.at("method").as_string() == "notifications/message") {
+                levels.emplace_back(notification.at("params").at("level").as_string());
+                EXPECT_EQ(notification.at("params").at("logger").as_string(), "credentials-mcp");
+            }
+        }
+        return levels;
+    };
+    script_logging();
+    auto exchange = fixture.send_async(kJwtCall);
+    ASSERT_TRUE(exchange->wait_finished());
+    EXPECT_EQ(messages_of(*exchange), std::vector<std::string>{"warning"});
+
+    fixture.send(
+        R"({"jsonrpc":"2.0","id":2,"method":"logging/setLevel","params":{"level":"debug"}})");
+    script_logging();
+    exchange = fixture.send_async(kJwtCall);
+    ASSERT_TRUE(exchange->wait_finished());
+    const auto levels = messages_of(*exchange);
+    EXPECT_GE(levels.size(), 2U);
+    EXPECT_NE(std::find(levels.begin(), levels.end(), "debug"), levels.end());
+
+    fixture.send(
+        R"({"jsonrpc":"2.0","id":3,"method":"logging/setLevel","params":{"level":"error"}})");
+    script_logging();
+    exchange = fixture.send_async(kJwtCall);
+    ASSERT_TRUE(exchange->wait_finished());
+    EXPECT_TRUE(messages_of(*exchange).empty());
+}
+
+TEST(SessionTools, CancelAllEndsEveryCallWithoutResponses) {
+    SessionFixture fixture;
+    fixture.initialize();
+    for (int i = 0; i < 3; ++i) {
+        FakeUpstream::Script script;
+        script.hold = true;
+        fixture.upstream.push(script);
+    }
+    std::vector<std::shared_ptr<testing::RecordingExchange>> exchanges;
+    for (int i = 0; i < 3; ++i) {
+        exchanges.push_back(fixture.send_async(call_with_id(std::to_string(100 + i))));
+    }
+    ASSERT_TRUE(fixture.upstream.wait_for_requests(3, std::chrono::seconds(5)));
+    EXPECT_FALSE(fixture.session->wait_idle(std::chrono::steady_clock::now() +
+                                            std::chrono::milliseconds(20)));
+    fixture.session->cancel_all();
+    EXPECT_TRUE(
+        fixture.session->wait_idle(std::chrono::steady_clock::now() + std::chrono::seconds(1)));
+    for (const auto& exchange : exchanges) {
+        ASSERT_TRUE(exchange->wait_finished());
+        EXPECT_FALSE(exchange->reply().has_value());
+    }
+}
+
+TEST(SessionTools, ObserverSeesEachOutcome) {
+    SessionFixture fixture;
+    std::vector<std::string> outcomes;
+    std::mutex mutex;
+    fixture.services.on_tool_call = [&](std::string_view tool, std::string_view outcome,
+                                        std::chrono::milliseconds) {
+        std::lock_guard lock(mutex);
+        outcomes.push_back(std::string(tool) + ":" + std::string(outcome));
+    };
+    fixture.initialize();
+    fixture.upstream.push_json(200, R"({"jti":"abc"})");
+    fixture.send(kJwtCall);
+    fixture.upstream.push_json(500, R"({"message":"boom","type":"internal"})");
+    fixture.send(kJwtCall);
+    fixture.send(
+        R"({"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"get-jwt","arguments":{}}})");
+    std::lock_guard lock(mutex);
+    EXPECT_EQ(outcomes, (std::vector<std::string>{"get-jwt:ok", "get-jwt:error",
+                                                  "get-jwt:invalid_arguments"}));
+}
+
+}  // namespace
+}  // namespace cmcp::protocol
