@@ -1,0 +1,82 @@
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+#include <functional>
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <variant>
+#include <vector>
+
+#include "support/log_level.hpp"
+
+namespace cmcp::config {
+
+enum class Mode { stdio, http };
+
+// Streamable HTTP settings (credentials-mcp http ...).
+struct HttpSettings {
+    std::string host = "127.0.0.1";
+    unsigned short port = 9090;
+    bool stateless = false;
+    std::vector<std::string> auth_tokens;        // static bearer tokens; several allow rotation
+    std::optional<std::string> auth_token_file;  // more tokens, one per line, read at start-up
+    bool allow_unauthenticated_remote = false;   // explicit opt-out for non-loopback binds
+    std::vector<std::string> allowed_origins;    // in addition to the loopback defaults
+    std::vector<std::string> allowed_hosts;      // in addition to the loopback defaults
+    std::size_t max_sessions = 1000;
+    std::chrono::seconds session_idle_timeout{1800};
+    std::size_t max_body_bytes = 4 * 1024 * 1024;
+    std::chrono::seconds header_timeout{10};
+    std::chrono::seconds idle_connection_timeout{60};
+    std::size_t max_connections = 512;
+    unsigned io_threads = 0;  // 0: one per core
+};
+
+struct UpstreamSettings {
+    std::string scaleway_base_url = "https://api.scaleway.com";
+    std::string planetscale_base_url = "https://api.planetscale.com";
+    std::chrono::milliseconds connect_timeout{5000};
+    std::chrono::milliseconds read_timeout{30000};
+    std::size_t max_response_bytes = 8 * 1024 * 1024;
+    int max_attempts = 4;
+};
+
+struct Config {
+    Mode mode = Mode::stdio;
+    bool sandbox = false;
+    LogLevel log_level = LogLevel::info;
+    std::vector<std::string> toolsets;
+    bool read_only = false;
+    // Values for tool arguments with defaultFrom, e.g. "scaleway.region" -> "fr-par".
+    std::map<std::string, std::string> defaults;
+    std::size_t worker_threads = 16;
+    std::size_t max_queued_calls = 256;
+    std::size_t max_message_bytes = 4 * 1024 * 1024;
+    std::chrono::seconds shutdown_grace{10};
+    UpstreamSettings upstream;
+    HttpSettings http;
+};
+
+using EnvLookup = std::function<std::optional<std::string>(std::string_view)>;
+
+struct ShowHelp {};
+struct ShowVersion {};
+struct ConfigError {
+    std::string message;
+};
+
+using ParseResult = std::variant<Config, ShowHelp, ShowVersion, ConfigError>;
+
+// Command line and environment to configuration. Pure: nothing is read but `env`.
+// Credentials are not part of Config; the upstream layer reads them from the environment.
+ParseResult parse_config(const std::vector<std::string>& args, const EnvLookup& env);
+
+std::string usage_text();
+
+// Reads the process environment (the only impure piece).
+EnvLookup process_environment();
+
+}  // namespace cmcp::config
