@@ -1,0 +1,81 @@
+#pragma once
+
+#include <chrono>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+namespace cmcp::sandbox {
+
+struct RecordedRequest {
+    std::string method;
+    std::string path;       // as received, still percent-encoded
+    std::string raw_query;  // as received, without '?', still encoded ("" if none)
+    std::vector<std::pair<std::string, std::string>> query;    // decoded, in received order,
+                                                               // repeated keys kept
+    std::vector<std::pair<std::string, std::string>> headers;  // names lower-cased
+    std::string body;
+    std::string header(std::string_view lower_name) const;  // "" if absent
+};
+
+// A scripted answer that replaces the simulator's own for matching requests (tests: retries,
+// timeouts, bad bodies).
+struct Fault {
+    std::string method;       // "" matches any method
+    std::string path_prefix;  // "" matches any path (compare against the raw path)
+    int times = 1;            // how many matching requests it answers, then it is used up
+    int status = 500;
+    std::string body;  // sent as is
+    std::string content_type = "application/json";
+    std::vector<std::pair<std::string, std::string>> headers;  // e.g. {"Retry-After","1"}
+    std::chrono::milliseconds delay{0};  // wait before answering (to provoke client read timeouts)
+};
+
+struct DemoData {        // ids of the seeded objects, so docs, tests and users can refer to them
+    std::string region;  // "fr-par"
+    std::string organization_id;  // Scaleway org UUID
+    std::string project_id;       // Scaleway project UUID
+    std::string user_id;          // audience_id that has JWTs
+    std::string function_id, namespace_id, token_id;
+    std::string secret_id, protected_secret_id, scheduled_secret_id;
+    std::string planetscale_organization;  // e.g. "demo-org"
+    std::string service_token_id;
+    std::string database;  // a database name usable in grants
+};
+
+struct Options {
+    std::string scaleway_secret_key;        // expected X-Auth-Token
+    std::string planetscale_authorization;  // expected Authorization header value, exactly
+    bool demo_data = true;                  // seed a little data in every surface
+    std::string host = "127.0.0.1";
+    int port = 0;  // 0 = pick a free port
+};
+
+// An in-memory stand-in for the Scaleway and PlanetScale endpoints the tools call, served over
+// real HTTP so callers exercise their actual client path.
+class Sandbox {
+  public:
+    explicit Sandbox(Options options);  // binds and starts serving before returning; throws
+                                        // std::runtime_error if it cannot bind
+    ~Sandbox();                         // stops and joins
+    Sandbox(const Sandbox&) = delete;
+    Sandbox& operator=(const Sandbox&) = delete;
+
+    std::string base_url() const;  // "http://127.0.0.1:<port>" — both vendors' paths are served
+                                   // under it
+    int port() const;
+    const DemoData& demo() const;                   // empty strings when demo_data is false
+    std::vector<RecordedRequest> requests() const;  // every request received, in order
+                                                    // (including faulted ones)
+    void clear_requests();
+    void inject(Fault fault);  // faults are matched in FIFO order before normal handling
+    void clear_faults();
+
+  private:
+    class Impl;
+    std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace cmcp::sandbox
