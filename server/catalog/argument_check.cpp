@@ -15,6 +15,7 @@ namespace {
 // so untrusted input cannot exhaust the stack.
 constexpr std::size_t kDefaultPatternLengthLimit = 256;
 constexpr std::size_t kMaxSuggestionDistance = 3;
+constexpr std::size_t kMaxEchoedName = 64;
 
 std::string quoted(std::string_view name) {
     return "`" + std::string(name) + "`";
@@ -174,7 +175,8 @@ void check_unknown(const Tool& tool, const json::object& arguments, ProblemList&
         if (properties != nullptr && properties->contains(name)) {
             continue;
         }
-        std::string line = "unknown argument " + quoted(name) + ".";
+        // The name comes from the caller and may be huge; echo only its start.
+        std::string line = "unknown argument " + quoted(utf8_truncate(name, kMaxEchoedName)) + ".";
         std::string best;
         std::size_t best_distance = kMaxSuggestionDistance + 1;
         for (const auto& argument : tool.definition.arguments) {
@@ -269,10 +271,10 @@ void check_lengths(const json::value& value, const json::object& schema, const s
         if (const auto* max = schema.if_contains("maxLength"); max != nullptr && max->is_number()) {
             limit = static_cast<std::size_t>(max->to_number<double>());
         }
-        const auto length = value.get_string().size();
+        const auto length = utf8_length(value.get_string());
         if (limit != 0 && length > limit) {
             problems.add(argument_label(pointer) + ": expected " + describe_schema(schema) +
-                         "; got a string of " + std::to_string(length) + " bytes.");
+                         "; got a string of " + std::to_string(length) + " characters.");
         }
         return;
     }
@@ -357,6 +359,17 @@ std::string describe_schema(const json::object& schema) {
         return text;
     }
     text = type_phrase(schema);
+    if (const auto* properties = properties_of(schema);
+        properties != nullptr && !properties->empty()) {
+        std::string keys;
+        for (const auto& [key, _] : *properties) {
+            keys += (keys.empty() ? "" : ", ") + std::string(key);
+        }
+        const auto* additional = schema.if_contains("additionalProperties");
+        const bool closed =
+            additional != nullptr && additional->is_bool() && !additional->get_bool();
+        text += (closed ? " with only the keys " : " with the keys ") + keys;
+    }
     const auto* format = schema.if_contains("format");
     if (format != nullptr && format->is_string()) {
         const std::string_view name = format->get_string();
@@ -410,7 +423,10 @@ std::string describe_schema(const json::object& schema) {
     return text;
 }
 
-std::optional<std::string> check_arguments(const Tool& tool, const json::object& arguments) {
+std::optional<std::string> check_arguments(const Tool& tool, const json::object& given) {
+    json::value normalized(given);
+    normalize_integral_numbers(normalized);
+    const auto& arguments = normalized.as_object();
     ProblemList problems;
     check_unknown(tool, arguments, problems);
     check_required(tool, arguments, problems);

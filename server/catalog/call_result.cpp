@@ -134,8 +134,20 @@ json::object success_result(const Tool& tool, const PreparedCall& call,
                                 "succeeded. Read the resource again before retrying.");
         }
     }
+    // The text block repeats the upstream JSON as the vendor wrote it (no re-serialisation
+    // artefacts such as 5.05E1); generated payloads are serialised.
+    std::string text;
     if (!payload.is_object()) {
         payload = json::object{{"result", std::move(payload)}};
+    } else if (!tool.definition.empty_response || !response.body.empty()) {
+        const auto first = response.body.find_first_not_of(" \t\r\n");
+        const auto last = response.body.find_last_not_of(" \t\r\n");
+        if (first != std::string::npos) {
+            text = response.body.substr(first, last - first + 1);
+        }
+    }
+    if (text.empty()) {
+        text = json::serialize(payload);
     }
     if (tool.output_check) {
         for (const auto& violation : tool.output_check->check(payload)) {
@@ -143,7 +155,7 @@ json::object success_result(const Tool& tool, const PreparedCall& call,
                          tool.definition.name, violation.pointer, violation.message);
         }
     }
-    auto result = text_result(json::serialize(payload));
+    auto result = text_result(std::move(text));
     if (structured) {
         result["structuredContent"] = std::move(payload);
     }

@@ -5,6 +5,7 @@
 
 #include "catalog/argument_check.hpp"
 #include "catalog/request_builder.hpp"
+#include "support/json_text.hpp"
 
 namespace cmcp::catalog {
 namespace json = boost::json;
@@ -131,7 +132,9 @@ const json::array& Catalog::list(ToolFields fields) const {
 
 std::variant<PreparedCall, std::string> Catalog::prepare(const Tool& tool,
                                                          const json::object& arguments) const {
-    json::object effective = arguments;
+    json::value normalized(arguments);
+    normalize_integral_numbers(normalized);
+    json::object effective = std::move(normalized.as_object());
     for (const auto& argument : tool.definition.arguments) {
         if (argument.default_from && !effective.contains(argument.name)) {
             const auto configured = options_.defaults.find(*argument.default_from);

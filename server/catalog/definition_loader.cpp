@@ -228,6 +228,7 @@ class DefinitionReader {
         std::vector<std::string> chain{path};
         auto resolved = inline_refs(*document, path, "", chain);
         if (!resolved) {
+            problems_.add(tools_file, field_pointer, "cannot resolve the $refs of " + path);
             return std::nullopt;
         }
         const auto* object = resolved->if_object();

@@ -1,6 +1,8 @@
 #include "catalog/request_builder.hpp"
 
 #include <boost/json/serialize.hpp>
+#include <charconv>
+#include <cmath>
 
 #include "catalog/definition_loader.hpp"
 
@@ -17,6 +19,16 @@ std::string url_text(const json::value& value) {
             return std::to_string(value.get_int64());
         case json::kind::uint64:
             return std::to_string(value.get_uint64());
+        case json::kind::double_: {
+            // Shortest round-trip form: 50 for 50.0, 0.5 for 5E-1.
+            char buffer[64];
+            const double number = value.get_double();
+            const auto result =
+                std::trunc(number) == number && std::abs(number) < 1e15
+                    ? std::to_chars(buffer, buffer + sizeof buffer, static_cast<long long>(number))
+                    : std::to_chars(buffer, buffer + sizeof buffer, number);
+            return std::string(buffer, result.ptr);
+        }
         default:
             return json::serialize(value);
     }

@@ -16,13 +16,15 @@ std::string configured(const std::map<std::string, std::string>& defaults, const
 }  // namespace
 
 std::string build_instructions(const catalog::Catalog& catalog,
-                               const std::map<std::string, std::string>& defaults, bool sandbox) {
+                               const std::map<std::string, std::string>& defaults,
+                               std::string_view sandbox_note) {
     std::string text =
         "credentials-mcp audits, creates, protects, rotates and revokes cloud credentials.";
-    if (sandbox) {
+    if (!sandbox_note.empty()) {
         text +=
             " SANDBOX MODE: every call goes to an embedded simulator with demo data; nothing "
-            "touches a real account.";
+            "touches a real account. " +
+            std::string(sandbox_note);
     }
     text += "\n\nTools offered, by toolset:";
     bool scaleway = false;

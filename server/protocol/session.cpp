@@ -485,7 +485,8 @@ void Session::run_call(const std::shared_ptr<Call>& call) {
     }
     summary += " in " + std::to_string(elapsed.count()) + " ms";
     services_.logger->info("{}", summary);
-    send_log(*call, is_error ? LogLevel::warning : LogLevel::debug, summary);
+    // Retries already warned; the outcome itself is in the result, so only detail levels.
+    send_log(*call, is_error ? LogLevel::info : LogLevel::debug, summary);
     send_progress(*call, {1, 1, is_error ? "Failed" : "Done"});
     complete_call(*call, json::value(make_result(call->id, std::move(result))),
                   is_error ? "error" : "ok");

@@ -2,6 +2,9 @@
 
 #include <boost/json/serialize.hpp>
 #include <boost/json/stream_parser.hpp>
+#include <charconv>
+#include <cmath>
+#include <cstdint>
 
 namespace cmcp {
 namespace {
@@ -46,18 +49,95 @@ std::optional<boost::json::value> parse_json_text(std::string_view text, std::st
     return parser.release();
 }
 
-std::string json_excerpt(const boost::json::value& value, std::size_t max_chars) {
-    std::string text = boost::json::serialize(value);
-    if (text.size() > max_chars) {
-        // Cut on a UTF-8 character boundary so the excerpt stays valid text.
-        std::size_t cut = max_chars;
-        while (cut > 0 && (static_cast<unsigned char>(text[cut]) & 0xC0U) == 0x80U) {
-            --cut;
+namespace {
+
+void write_readable(const boost::json::value& value, std::string& out) {
+    switch (value.kind()) {
+        case boost::json::kind::double_: {
+            char buffer[64];
+            const auto result = std::to_chars(buffer, buffer + sizeof buffer, value.get_double());
+            out.append(buffer, result.ptr);
+            return;
         }
-        text.resize(cut);
-        text += "…";
+        case boost::json::kind::array: {
+            out.push_back('[');
+            bool first = true;
+            for (const auto& item : value.get_array()) {
+                if (!first) {
+                    out.push_back(',');
+                }
+                first = false;
+                write_readable(item, out);
+            }
+            out.push_back(']');
+            return;
+        }
+        case boost::json::kind::object: {
+            out.push_back('{');
+            bool first = true;
+            for (const auto& [key, item] : value.get_object()) {
+                if (!first) {
+                    out.push_back(',');
+                }
+                first = false;
+                out += boost::json::serialize(boost::json::string_view(key));
+                out.push_back(':');
+                write_readable(item, out);
+            }
+            out.push_back('}');
+            return;
+        }
+        default:
+            out += boost::json::serialize(value);
     }
-    return text;
+}
+
+}  // namespace
+
+std::string json_excerpt(const boost::json::value& value, std::size_t max_chars) {
+    std::string text;
+    write_readable(value, text);
+    return utf8_truncate(text, max_chars);
+}
+
+std::string utf8_truncate(std::string_view text, std::size_t max_bytes) {
+    if (text.size() <= max_bytes) {
+        return std::string(text);
+    }
+    std::size_t cut = max_bytes;
+    while (cut > 0 && (static_cast<unsigned char>(text[cut]) & 0xC0U) == 0x80U) {
+        --cut;
+    }
+    return std::string(text.substr(0, cut)) + "…";
+}
+
+std::size_t utf8_length(std::string_view text) {
+    std::size_t count = 0;
+    for (const char c : text) {
+        if ((static_cast<unsigned char>(c) & 0xC0U) != 0x80U) {
+            ++count;
+        }
+    }
+    return count;
+}
+
+void normalize_integral_numbers(boost::json::value& value) {
+    if (auto* number = value.if_double()) {
+        // 2^63 is exactly representable; anything at or beyond it does not fit an int64.
+        constexpr double kLimit = 9223372036854775808.0;
+        if (std::isfinite(*number) && std::trunc(*number) == *number && *number < kLimit &&
+            *number >= -kLimit) {
+            value = static_cast<std::int64_t>(*number);
+        }
+    } else if (auto* array = value.if_array()) {
+        for (auto& item : *array) {
+            normalize_integral_numbers(item);
+        }
+    } else if (auto* object = value.if_object()) {
+        for (auto& entry : *object) {
+            normalize_integral_numbers(entry.value());
+        }
+    }
 }
 
 }  // namespace cmcp

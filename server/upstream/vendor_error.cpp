@@ -33,7 +33,8 @@ std::string text_excerpt(std::string_view body) {
 
 std::string string_field(const json::object& object, std::string_view key) {
     const auto* value = object.if_contains(key);
-    return value != nullptr && value->is_string() ? std::string(value->get_string()) : std::string();
+    return value != nullptr && value->is_string() ? std::string(value->get_string())
+                                                  : std::string();
 }
 
 }  // namespace
@@ -42,13 +43,14 @@ VendorError parse_vendor_error(Provider provider, int status, std::string_view b
     VendorError error;
     boost::system::error_code ec;
     const auto parsed = body.empty() ? json::value() : json::parse(body, ec);
+    error.json_body = !ec && !body.empty();
     if (!ec && parsed.is_object()) {
-        error.json_body = true;
         error.fields = parsed.get_object();
         const std::string_view code_key = provider == Provider::scaleway ? "type" : "code";
         error.code = string_field(error.fields, code_key);
         if (error.code.empty()) {
-            error.code = string_field(error.fields, provider == Provider::scaleway ? "code" : "type");
+            error.code =
+                string_field(error.fields, provider == Provider::scaleway ? "code" : "type");
         }
         error.message = string_field(error.fields, "message");
         error.fields.erase("message");
@@ -62,7 +64,7 @@ VendorError parse_vendor_error(Provider provider, int status, std::string_view b
             error.reset_at = std::string(reset_at->get_string());
         }
     } else if (!body.empty()) {
-        error.message = text_excerpt(body);
+        error.message = text_excerpt(body);  // plain text, or JSON that is not an object
     }
     if (error.message.empty()) {
         const auto reason = http_reason(status);
