@@ -1,5 +1,7 @@
 #include "upstream/call_control.hpp"
 
+#include <utility>
+
 namespace cmcp::upstream {
 
 CallControl::CallControl(ProgressSink progress, LogSink log)
@@ -11,6 +13,14 @@ void CallControl::cancel() {
         cancelled_ = true;
     }
     wake_.notify_all();
+    std::lock_guard hooks_lock(hooks_mutex_);
+    if (hooks_fired_) {
+        return;
+    }
+    hooks_fired_ = true;
+    for (const auto& [id, hook] : hooks_) {
+        hook();
+    }
 }
 
 bool CallControl::cancelled() const {
@@ -32,6 +42,46 @@ void CallControl::report_progress(const Progress& progress) const {
 void CallControl::log(LogLevel level, const std::string& message) const {
     if (log_) {
         log_(level, message);
+    }
+}
+
+CallControl::CancelRegistration CallControl::on_cancel(CancelHook hook) {
+    std::lock_guard hooks_lock(hooks_mutex_);
+    if (hooks_fired_) {
+        hook();
+        return {};
+    }
+    const std::uint64_t id = next_hook_id_++;
+    hooks_.emplace(id, std::move(hook));
+    return {this, id};
+}
+
+void CallControl::remove_hook(std::uint64_t id) {
+    std::lock_guard hooks_lock(hooks_mutex_);
+    hooks_.erase(id);
+}
+
+CallControl::CancelRegistration::CancelRegistration(CancelRegistration&& other) noexcept
+    : control_(std::exchange(other.control_, nullptr)), id_(other.id_) {}
+
+CallControl::CancelRegistration& CallControl::CancelRegistration::operator=(
+    CancelRegistration&& other) noexcept {
+    if (this != &other) {
+        release();
+        control_ = std::exchange(other.control_, nullptr);
+        id_ = other.id_;
+    }
+    return *this;
+}
+
+CallControl::CancelRegistration::~CancelRegistration() {
+    release();
+}
+
+void CallControl::CancelRegistration::release() {
+    if (control_ != nullptr) {
+        control_->remove_hook(id_);
+        control_ = nullptr;
     }
 }
 

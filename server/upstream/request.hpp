@@ -25,9 +25,9 @@ struct QueryParam {
 // Everything needed to make one vendor call, independent of how it is sent.
 struct Request {
     Provider provider = Provider::scaleway;
-    std::string method;  // GET, POST, PATCH, DELETE
-    std::string path;    // starts with '/', path parameters already percent-encoded
-    std::vector<QueryParam> query;          // arrays appear as repeated names, in order
+    std::string method;             // GET, POST, PATCH, DELETE
+    std::string path;               // starts with '/', path parameters already percent-encoded
+    std::vector<QueryParam> query;  // arrays appear as repeated names, in order
     std::optional<boost::json::object> body;  // sent as JSON when present
     bool idempotent = false;                  // only idempotent requests are retried
     std::string tool;                         // for logs and metrics

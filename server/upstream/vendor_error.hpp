@@ -12,8 +12,8 @@ namespace cmcp::upstream {
 // What a vendor said when it refused a call. Scaleway errors are {message, type, ...};
 // PlanetScale errors are {code, message}; either may also be plain text or empty.
 struct VendorError {
-    std::string code;     // Scaleway `type` or PlanetScale `code`; "" when the body had none
-    std::string message;  // the vendor's message, or a description of the status
+    std::string code;            // Scaleway `type` or PlanetScale `code`; "" when the body had none
+    std::string message;         // the vendor's message, or a description of the status
     boost::json::object fields;  // everything else in the body (details, resource, ...)
     bool json_body = false;
     std::optional<double> reset_seconds;  // Scaleway too_many_requests: when to retry

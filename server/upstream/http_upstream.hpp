@@ -1,0 +1,85 @@
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <random>
+#include <string>
+#include <string_view>
+
+#include "support/logging.hpp"
+#include "upstream/base_url.hpp"
+#include "upstream/credentials.hpp"
+#include "upstream/retry_policy.hpp"
+#include "upstream/upstream.hpp"
+
+namespace cmcp::upstream {
+
+class Aborter;
+class ConnectionPool;
+
+struct HttpUpstreamOptions {
+    std::string scaleway_base_url = "https://api.scaleway.com";        // SCALEWAY_API_URL
+    std::string planetscale_base_url = "https://api.planetscale.com";  // PLANETSCALE_API_URL;
+                                                                       // tool paths start /v1
+    std::chrono::milliseconds connect_timeout{5000};  // TCP connect, and TLS handshake
+    std::chrono::milliseconds read_timeout{30000};    // longest wait for the next bytes
+    std::chrono::milliseconds write_timeout{30000};   // longest wait to send the next bytes
+    std::size_t max_response_bytes = 8 * 1024 * 1024;
+    std::size_t max_idle_connections_per_host = 8;
+    RetryPolicy retry;
+    std::string user_agent = "credentials-mcp";
+    std::string ca_bundle_path;  // "" = system default store
+};
+
+// Called once per attempt, from the sending thread (so concurrently), e.g. for a latency
+// histogram. status is 0 when no response arrived.
+using UpstreamObserver = std::function<void(Provider, std::string_view tool, int status,
+                                            std::chrono::milliseconds latency)>;
+
+// Sends tool calls to Scaleway and PlanetScale over HTTP(S) with keep-alive, retries idempotent
+// calls on transient failures, and keeps credentials out of everything it returns or logs.
+class HttpUpstream final : public Upstream {
+  public:
+    // Throws std::invalid_argument for a malformed base URL, an unreadable CA bundle, or a
+    // credential or user agent that cannot be a header value (the message never holds secrets).
+    HttpUpstream(HttpUpstreamOptions options, Credentials credentials, Logger logger,
+                 UpstreamObserver observer = {});
+    ~HttpUpstream() override;
+    HttpUpstream(const HttpUpstream&) = delete;
+    HttpUpstream& operator=(const HttpUpstream&) = delete;
+
+    // Blocking and thread-safe. Never throws for I/O problems: they come back as a Failure.
+    Outcome send(const Request& request, CallControl& control) override;
+
+    // Idle keep-alive connections currently held for the provider's host.
+    std::size_t idle_connections(Provider provider) const;
+
+  private:
+    struct Endpoint {
+        BaseUrl url;
+        std::shared_ptr<ConnectionPool> pool;
+    };
+    struct Attempt;
+
+    const Endpoint& endpoint(Provider provider) const;
+    Outcome send_with_retries(const Request& request, CallControl& control);
+    Attempt attempt(const Request& request, const Endpoint& endpoint, const std::string& target,
+                    CallControl& control);
+    double random_fraction();
+
+    HttpUpstreamOptions options_;
+    Credentials credentials_;
+    Redactor redactor_;
+    Logger logger_;
+    UpstreamObserver observer_;
+    Endpoint scaleway_;
+    Endpoint planetscale_;
+    std::unique_ptr<Aborter> aborter_;
+    std::mutex random_mutex_;
+    std::mt19937_64 random_;
+};
+
+}  // namespace cmcp::upstream
