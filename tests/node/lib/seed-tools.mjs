@@ -1,0 +1,28 @@
+// The 23 tools as the seeds (../shared/seeds) name and annotate them: [name, readOnly,
+// destructive, idempotent]. Written out by hand so a change to tools/*.json cannot silently
+// change what the test expects.
+export const SEED_TOOLS = [
+  ['list-all-tokens', true, false, true],
+  ['create-new-revocable-token', false, false, false],
+  ['get-token', true, false, true],
+  ['delete-token', false, true, true],
+  ['list-jwts', true, false, true],
+  ['get-jwt', true, false, true],
+  ['delete-jwt', false, true, true],
+  ['list-secrets', true, false, true],
+  ['create-secret', false, false, false],
+  ['get-metadata-using-secret-s-id', true, false, true],
+  ['update-metadata-secret', false, false, true],
+  ['delete-secret', false, true, true],
+  ['allow-product-use-secret', false, false, false],
+  ['enable-secret-protection', false, false, false],
+  ['restore-secret', false, false, false],
+  ['disable-secret-protection', false, false, false],
+  ['restore-version', false, false, false],
+  ['list-service-tokens', true, false, true],
+  ['create-service-token', false, false, false],
+  ['get-service-token', true, false, true],
+  ['delete-service-token', false, true, true],
+  ['list-service-token-accesses', true, false, true],
+  ['grant-service-token-access', false, false, false],
+];
