@@ -1,0 +1,516 @@
+#include "transport/http/connection.hpp"
+
+#include <boost/asio/dispatch.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/write.hpp>
+#include <boost/beast/core/bind_handler.hpp>
+#include <boost/beast/http/chunk_encode.hpp>
+#include <boost/beast/http/error.hpp>
+#include <boost/beast/http/read.hpp>
+#include <boost/beast/http/write.hpp>
+#include <exception>
+
+#include "transport/http/sse.hpp"
+
+namespace cmcp::transport::http {
+
+namespace net = boost::asio;
+namespace beast = boost::beast;
+namespace beast_http = boost::beast::http;
+namespace json = boost::json;
+
+namespace {
+
+// Beast's default; a larger head is answered 431.
+constexpr std::uint32_t kMaxHeaderBytes = 8 * 1024;
+// First read after an idle keep-alive period.
+constexpr std::size_t kReadChunk = 4 * 1024;
+// Once the head is in, the body (up to max_body_bytes) must follow within this.
+constexpr std::chrono::seconds kBodyTimeout{30};
+// A client that stops reading cannot pin a connection (and its buffers) for longer.
+constexpr std::chrono::seconds kWriteTimeout{30};
+// After refusing a request whose body was not read, keep reading (and discarding) this long
+// before closing, so that the close does not reset the connection before the client has read
+// the refusal.
+constexpr std::chrono::seconds kLingerTimeout{1};
+constexpr std::size_t kLingerBytes = 256 * 1024;
+// Enough of a path for the log; the rest is not worth a long line.
+constexpr std::size_t kMaxLoggedPath = 100;
+constexpr std::size_t kSessionIdLogPrefix = 8;
+
+bool is_http_parse_error(const beast::error_code& ec) {
+    return ec.category() == beast_http::make_error_code(beast_http::error::bad_target).category();
+}
+
+std::string method_label(beast_http::verb verb, std::string_view text) {
+    return verb == beast_http::verb::unknown ? "OTHER" : std::string(text);
+}
+
+Reply internal_error_reply() {
+    Reply reply;
+    reply.response =
+        error_response(beast_http::status::internal_server_error, "Internal Server Error");
+    reply.rejection = "internal error";
+    return reply;
+}
+
+}  // namespace
+
+void ConnectionRegistry::add(std::uint64_t id, const std::shared_ptr<Connection>& connection) {
+    std::lock_guard lock(mutex_);
+    live_.emplace(id, connection);
+    size_ = live_.size();
+}
+
+void ConnectionRegistry::remove(std::uint64_t id) {
+    std::lock_guard lock(mutex_);
+    live_.erase(id);
+    size_ = live_.size();
+}
+
+std::vector<std::shared_ptr<Connection>> ConnectionRegistry::snapshot() const {
+    std::vector<std::shared_ptr<Connection>> all;
+    std::lock_guard lock(mutex_);
+    for (const auto& [_, weak] : live_) {
+        if (auto connection = weak.lock()) {
+            all.push_back(std::move(connection));
+        }
+    }
+    return all;
+}
+
+HttpExchange::HttpExchange(std::shared_ptr<Connection> connection)
+    : connection_(std::move(connection)) {}
+
+void HttpExchange::notify(json::object notification) {
+    std::lock_guard lock(mutex_);
+    if (!connection_) {
+        return;
+    }
+    net::post(connection_->executor(),
+              [connection = connection_, notification = std::move(notification)]() mutable {
+                  connection->on_notify(std::move(notification));
+              });
+}
+
+void HttpExchange::finish(std::optional<json::value> reply) {
+    std::lock_guard lock(mutex_);
+    if (!connection_) {
+        return;
+    }
+    auto connection = std::move(connection_);
+    const auto executor = connection->executor();
+    net::post(executor, [connection = std::move(connection), reply = std::move(reply)]() mutable {
+        connection->on_finish(std::move(reply));
+    });
+}
+
+bool HttpExchange::detach() {
+    std::lock_guard lock(mutex_);
+    const bool pending = connection_ != nullptr;
+    connection_.reset();
+    return pending;
+}
+
+Connection::Connection(net::ip::tcp::socket socket, ConnectionContext& context)
+    : context_(context),
+      stream_(std::move(socket)),
+      executor_(stream_.get_executor()),
+      id_(context.registry.next_id()) {}
+
+Connection::~Connection() {
+    context_.registry.remove(id_);
+}
+
+void Connection::start() {
+    context_.registry.add(id_, shared_from_this());
+    net::dispatch(executor_, [self = shared_from_this()] { self->read_request(); });
+}
+
+void Connection::stop_when_idle() {
+    net::post(executor_, [self = shared_from_this()] {
+        self->closing_ = true;
+        if (self->phase_ == Phase::reading) {
+            self->close();
+        }
+    });
+}
+
+void Connection::cancel_calls() {
+    net::post(executor_, [self = shared_from_this()] {
+        if (self->dispatch_) {
+            self->dispatch_->session->cancel_all();
+        }
+    });
+}
+
+void Connection::force_close() {
+    net::post(executor_, [self = shared_from_this()] {
+        if (self->exchange_) {
+            self->exchange_->detach();
+            self->exchange_.reset();
+        }
+        self->dispatch_.reset();
+        self->close();
+    });
+}
+
+void Connection::detach_exchange() {
+    if (exchange_) {
+        exchange_->detach();
+    }
+}
+
+void Connection::read_request() {
+    phase_ = Phase::reading;
+    if (closing_) {
+        close();
+        return;
+    }
+    parser_.emplace();
+    parser_->header_limit(kMaxHeaderBytes);
+    parser_->body_limit(context_.options.max_body_bytes);
+    if (requests_read_ > 0 && buffer_.size() == 0) {
+        // Between requests the idle timeout applies; the header timeout starts with the
+        // first byte of the next request.
+        stream_.expires_after(context_.options.idle_connection_timeout);
+        stream_.async_read_some(
+            buffer_.prepare(kReadChunk),
+            beast::bind_front_handler(&Connection::on_first_bytes, shared_from_this()));
+        return;
+    }
+    read_header();
+}
+
+void Connection::on_first_bytes(beast::error_code ec, std::size_t bytes) {
+    if (ec) {
+        close();  // idle timeout, or the client went away
+        return;
+    }
+    buffer_.commit(bytes);
+    read_header();
+}
+
+void Connection::read_header() {
+    stream_.expires_after(context_.options.header_timeout);
+    beast_http::async_read_header(
+        stream_, buffer_, *parser_,
+        beast::bind_front_handler(&Connection::on_header, shared_from_this()));
+}
+
+void Connection::on_header(beast::error_code ec, std::size_t /*bytes*/) {
+    if (ec) {
+        fail_read(ec);
+        return;
+    }
+    started_ = std::chrono::steady_clock::now();
+    const auto& head = parser_->get();
+    method_ = method_label(head.method(), head.method_string());
+    path_ = std::string(head.target().substr(0, std::min(head.target().find('?'), kMaxLoggedPath)));
+    keep_alive_ = head.keep_alive();
+    if (head.version() != 11) {
+        keep_alive_ = false;
+        unread_input_ = !parser_->is_done();
+        send_reply(Reply{error_response(beast_http::status::http_version_not_supported,
+                                        "HTTP Version Not Supported: use HTTP/1.1"),
+                         "not HTTP/1.1", ""});
+        return;
+    }
+    if (parser_->is_done()) {
+        handle_request();
+        return;
+    }
+    if (beast::iequals(head[beast_http::field::expect], "100-continue")) {
+        continue_.emplace(beast_http::status::continue_, 11);
+        stream_.expires_after(kWriteTimeout);
+        beast_http::async_write(
+            stream_, *continue_,
+            [self = shared_from_this()](beast::error_code write_ec, std::size_t) {
+                self->continue_.reset();
+                if (write_ec) {
+                    self->close();
+                    return;
+                }
+                self->read_body();
+            });
+        return;
+    }
+    read_body();
+}
+
+void Connection::read_body() {
+    stream_.expires_after(kBodyTimeout);
+    beast_http::async_read(stream_, buffer_, *parser_,
+                           beast::bind_front_handler(&Connection::on_body, shared_from_this()));
+}
+
+void Connection::on_body(beast::error_code ec, std::size_t /*bytes*/) {
+    if (ec) {
+        fail_read(ec);
+        return;
+    }
+    handle_request();
+}
+
+void Connection::fail_read(beast::error_code ec) {
+    if (phase_ == Phase::closed) {
+        return;
+    }
+    const bool head_read = parser_ && parser_->is_header_done();
+    if (!head_read) {
+        method_ = "-";
+        path_ = "-";
+        started_ = std::chrono::steady_clock::now();
+    }
+    keep_alive_ = false;  // the rest of the stream cannot be trusted
+    unread_input_ = true;
+    if (ec == beast_http::error::header_limit) {
+        send_reply(Reply{error_response(beast_http::status::request_header_fields_too_large,
+                                        "Request Header Fields Too Large"),
+                         "header too large", ""});
+        return;
+    }
+    if (ec == beast_http::error::body_limit) {
+        send_reply(
+            Reply{error_response(beast_http::status::payload_too_large,
+                                 "Payload Too Large: the body exceeds " +
+                                     std::to_string(context_.options.max_body_bytes) + " bytes"),
+                  "body too large", ""});
+        return;
+    }
+    if (is_http_parse_error(ec) && ec != beast_http::error::end_of_stream &&
+        ec != beast_http::error::partial_message) {
+        send_reply(Reply{
+            error_response(beast_http::status::bad_request, "Bad Request: malformed HTTP request"),
+            "malformed HTTP", ""});
+        return;
+    }
+    if (ec == beast::error::timeout) {
+        context_.logger->debug("closing a connection: request not received in time");
+    }
+    close();  // end of stream, timeout, reset: nobody to answer
+}
+
+void Connection::handle_request() {
+    phase_ = Phase::handling;
+    ++requests_read_;
+    stream_.expires_never();
+    const auto request = parser_->release();
+    parser_.reset();
+    try {
+        auto action = context_.router.route(request);
+        if (auto* reply = std::get_if<Reply>(&action)) {
+            send_reply(std::move(*reply));
+        } else {
+            dispatch(std::move(std::get<Dispatch>(action)));
+        }
+    } catch (const std::exception& error) {
+        context_.logger->error("handling {} {} failed: {}", method_, path_, error.what());
+        send_reply(internal_error_reply());
+    }
+}
+
+void Connection::dispatch(Dispatch action) {
+    dispatch_.emplace(std::move(action));
+    exchange_ = std::make_shared<HttpExchange>(shared_from_this());
+    try {
+        // Quick methods finish right here (their answer is posted back to this strand);
+        // tools/call goes to a worker and finishes later.
+        dispatch_->session->handle(dispatch_->message, exchange_);
+    } catch (const std::exception& error) {
+        context_.logger->error("session failed on {} {}: {}", method_, path_, error.what());
+        if (exchange_->detach()) {
+            exchange_.reset();
+            dispatch_.reset();
+            send_reply(internal_error_reply());
+        }
+    }
+}
+
+void Connection::on_notify(json::object notification) {
+    if (phase_ != Phase::handling || !dispatch_) {
+        return;
+    }
+    if (!streaming_) {
+        streaming_ = true;
+        head_sent_ = false;
+        stream_complete_ = false;
+        stream_number_ = context_.next_stream.fetch_add(1);
+        events_sent_ = 0;
+        stream_session_id_ = dispatch_->session_id;
+        sse_head_.emplace(beast_http::status::ok, 11);
+        sse_head_->set(beast_http::field::content_type, "text/event-stream");
+        sse_head_->set(beast_http::field::cache_control, "no-cache");
+        sse_head_->keep_alive(keep_alive_ && !closing_);
+        sse_head_->chunked(true);
+        sse_serializer_.emplace(*sse_head_);
+    }
+    outbox_.push_back(sse_event(next_event_id(), notification));
+    pump();
+}
+
+void Connection::on_finish(std::optional<json::value> reply) {
+    exchange_.reset();
+    if (phase_ != Phase::handling || !dispatch_) {
+        dispatch_.reset();
+        return;  // the connection failed meanwhile; nobody to tell
+    }
+    if (streaming_) {
+        if (reply) {
+            outbox_.push_back(sse_event(next_event_id(), *reply));
+        }
+        stream_complete_ = true;
+        dispatch_.reset();
+        pump();
+        return;
+    }
+    Reply answer;
+    try {
+        answer = context_.router.conclude(*dispatch_, std::move(reply));
+    } catch (const std::exception& error) {
+        context_.logger->error("answering {} {} failed: {}", method_, path_, error.what());
+        answer = internal_error_reply();
+    }
+    dispatch_.reset();
+    send_reply(std::move(answer));
+}
+
+std::string Connection::next_event_id() {
+    return std::to_string(stream_number_) + "-" + std::to_string(++events_sent_);
+}
+
+void Connection::pump() {
+    if (writing_ || phase_ == Phase::closed) {
+        return;
+    }
+    if (!head_sent_) {
+        writing_ = true;
+        stream_.expires_after(kWriteTimeout);
+        beast_http::async_write_header(
+            stream_, *sse_serializer_,
+            beast::bind_front_handler(&Connection::on_pumped, shared_from_this()));
+        return;
+    }
+    if (!outbox_.empty()) {
+        writing_ = true;
+        stream_.expires_after(kWriteTimeout);
+        net::async_write(stream_, beast_http::make_chunk(net::buffer(outbox_.front())),
+                         beast::bind_front_handler(&Connection::on_pumped, shared_from_this()));
+        return;
+    }
+    if (stream_complete_) {
+        writing_ = true;
+        stream_.expires_after(kWriteTimeout);
+        net::async_write(stream_, beast_http::make_chunk_last(),
+                         beast::bind_front_handler(&Connection::on_stream_end, shared_from_this()));
+        return;
+    }
+    stream_.expires_never();  // the tool call is still running
+}
+
+void Connection::on_pumped(beast::error_code ec, std::size_t /*bytes*/) {
+    writing_ = false;
+    if (ec) {
+        close();
+        return;
+    }
+    if (!head_sent_) {
+        head_sent_ = true;
+    } else {
+        outbox_.pop_front();
+    }
+    pump();
+}
+
+void Connection::on_stream_end(beast::error_code ec, std::size_t /*bytes*/) {
+    writing_ = false;
+    const bool keep_alive = sse_head_->keep_alive();
+    streaming_ = false;
+    sse_serializer_.reset();
+    sse_head_.reset();
+    if (ec) {
+        close();
+        return;
+    }
+    log_request(200, "", stream_session_id_);
+    after_response(keep_alive);
+}
+
+void Connection::send_reply(Reply reply) {
+    phase_ = Phase::writing;
+    auto& response = reply.response;
+    response.version(11);
+    response.keep_alive(keep_alive_ && !closing_);
+    response.prepare_payload();
+    log_request(response.result_int(), reply.rejection, reply.session_id);
+    const bool keep_alive = response.keep_alive();
+    response_.emplace(std::move(response));
+    stream_.expires_after(kWriteTimeout);
+    beast_http::async_write(
+        stream_, *response_,
+        beast::bind_front_handler(&Connection::on_written, shared_from_this(), keep_alive));
+}
+
+void Connection::on_written(bool keep_alive, beast::error_code ec, std::size_t /*bytes*/) {
+    response_.reset();
+    if (ec) {
+        close();
+        return;
+    }
+    after_response(keep_alive);
+}
+
+void Connection::after_response(bool keep_alive) {
+    if (unread_input_) {
+        linger();
+        return;
+    }
+    if (!keep_alive || closing_) {
+        close();
+        return;
+    }
+    read_request();
+}
+
+void Connection::linger() {
+    beast::error_code ignored;
+    stream_.socket().shutdown(net::ip::tcp::socket::shutdown_send, ignored);
+    stream_.expires_after(kLingerTimeout);
+    buffer_.consume(buffer_.size());
+    stream_.async_read_some(
+        buffer_.prepare(kReadChunk),
+        [self = shared_from_this()](beast::error_code ec, std::size_t bytes) {
+            self->lingered_ += bytes;
+            if (ec || self->lingered_ >= kLingerBytes || self->phase_ == Phase::closed) {
+                self->close();
+                return;
+            }
+            self->linger();
+        });
+}
+
+void Connection::log_request(int status, std::string_view rejection, std::string_view session_id) {
+    context_.metrics.record_http_request(method_, status);
+    const auto elapsed = std::chrono::duration_cast<std::chrono::milliseconds>(
+        std::chrono::steady_clock::now() - started_);
+    const auto session = session_id.substr(0, kSessionIdLogPrefix);
+    if (!rejection.empty()) {
+        context_.logger->warn("rejected {} {}: {} ({}){}{}", method_, path_, status, rejection,
+                              session.empty() ? "" : " session=", session);
+        return;
+    }
+    context_.logger->debug("{} {} {} {} ms{}{}", method_, path_, status, elapsed.count(),
+                           session.empty() ? "" : " session=", session);
+}
+
+void Connection::close() {
+    if (phase_ == Phase::closed) {
+        return;
+    }
+    phase_ = Phase::closed;
+    beast::error_code ignored;
+    stream_.socket().shutdown(net::ip::tcp::socket::shutdown_both, ignored);
+    stream_.close();
+}
+
+}  // namespace cmcp::transport::http

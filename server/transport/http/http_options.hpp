@@ -1,0 +1,28 @@
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+#include <string>
+#include <vector>
+
+namespace cmcp::transport::http {
+
+struct HttpServerOptions {
+    std::string host = "127.0.0.1";
+    unsigned short port = 9090;  // 0 = any free port (tests)
+    bool stateless = false;
+    std::vector<std::string> auth_tokens;      // accepted static bearer tokens; empty = no auth
+    std::vector<std::string> allowed_origins;  // added to the loopback defaults
+    std::vector<std::string> allowed_hosts;    // added to the loopback defaults
+    std::size_t max_sessions = 1000;
+    std::chrono::seconds session_idle_timeout{1800};
+    std::size_t max_body_bytes = 4 * 1024 * 1024;
+    std::chrono::seconds header_timeout{10};  // whole request head must arrive within this
+    std::chrono::seconds idle_connection_timeout{
+        60};  // keep-alive connections idle longer are closed
+    std::size_t max_connections = 512;
+    unsigned io_threads = 0;  // 0 = std::thread::hardware_concurrency()
+    std::chrono::seconds shutdown_grace{10};
+};
+
+}  // namespace cmcp::transport::http

@@ -1,0 +1,336 @@
+#include "transport/http/router.hpp"
+
+#include <boost/json/parse_options.hpp>
+#include <boost/json/serialize.hpp>
+
+#include "protocol/jsonrpc.hpp"
+#include "protocol/versions.hpp"
+#include "support/json_text.hpp"
+#include "support/random.hpp"
+#include "transport/http/media_type.hpp"
+
+namespace cmcp::transport::http {
+
+namespace json = boost::json;
+namespace beast_http = boost::beast::http;
+using beast_http::field;
+using beast_http::status;
+
+namespace {
+
+constexpr std::string_view kMcpPath = "/mcp";
+constexpr std::string_view kSessionHeader = "Mcp-Session-Id";
+constexpr std::string_view kVersionHeader = "MCP-Protocol-Version";
+// 128 bits from the CSPRNG, as 32 lower-case hex digits (visible ASCII, as the spec requires).
+constexpr std::size_t kSessionIdBytes = 16;
+// Same bound as protocol::Session applies to stdio input.
+constexpr unsigned kMaxJsonDepth = 64;
+// How long a client refused for lack of session slots should wait before trying again.
+constexpr std::string_view kBusyRetryAfterSeconds = "5";
+constexpr std::string_view kRealm = "Bearer realm=\"credentials-mcp\"";
+
+Response make_response(status code, std::string body, std::string_view content_type) {
+    Response response{code, 11};
+    if (!content_type.empty()) {
+        response.set(field::content_type, content_type);
+    }
+    response.body() = std::move(body);
+    return response;
+}
+
+Reply reject(Response response, std::string reason) {
+    Reply reply;
+    reply.response = std::move(response);
+    reply.rejection = std::move(reason);
+    return reply;
+}
+
+Reply method_not_allowed(std::string_view allow) {
+    auto response =
+        error_response(status::method_not_allowed, "Method Not Allowed: use " + std::string(allow));
+    response.set(field::allow, allow);
+    return reject(std::move(response), "method not allowed");
+}
+
+std::string supported_versions_text() {
+    std::string text;
+    for (const auto version : protocol::kSupportedVersions) {
+        text += text.empty() ? "" : ", ";
+        text += version;
+    }
+    return text;
+}
+
+std::string_view path_of(std::string_view target) {
+    return target.substr(0, target.find('?'));
+}
+
+std::optional<std::string_view> header(const Request& request, std::string_view name) {
+    const auto found = request.find(name);
+    if (found == request.end()) {
+        return std::nullopt;
+    }
+    return std::string_view(found->value());
+}
+
+bool is_request(const json::value& message) {
+    const auto* object = message.if_object();
+    return object != nullptr && object->contains("method") && object->contains("id");
+}
+
+bool expects_response(const json::value& message) {
+    if (const auto* batch = message.if_array()) {
+        return std::any_of(batch->begin(), batch->end(), is_request);
+    }
+    return is_request(message);
+}
+
+bool is_initialize(const json::value& message) {
+    if (!is_request(message)) {
+        return false;
+    }
+    const auto& method = message.get_object().at("method");
+    return method.is_string() && method.get_string() == "initialize";
+}
+
+json::value request_id(const json::value& message) {
+    const auto* object = message.if_object();
+    const auto* id = object == nullptr ? nullptr : object->if_contains("id");
+    return id != nullptr && protocol::is_valid_id(*id) ? *id : json::value(nullptr);
+}
+
+}  // namespace
+
+Response error_response(status code, std::string_view message, int error_code,
+                        const json::value& id) {
+    return make_response(code, json::serialize(protocol::make_error(id, error_code, message)),
+                         "application/json");
+}
+
+Router::Router(const protocol::Services& services, const HttpServerOptions& options,
+               OriginPolicy origins, BearerAuth auth, SessionStore& sessions,
+               const Metrics& metrics, Logger logger)
+    : services_(services),
+      options_(options),
+      origins_(std::move(origins)),
+      auth_(std::move(auth)),
+      sessions_(sessions),
+      metrics_(metrics),
+      logger_(std::move(logger)) {}
+
+Action Router::route(const Request& request) {
+    // Before anything else, so that a rebinding page learns nothing, not even which paths exist.
+    if (!origins_.host_allowed(request[field::host])) {
+        return reject(error_response(status::forbidden, "Forbidden: Host header not allowed"),
+                      "Host not allowed");
+    }
+    if (const auto origin = header(request, "Origin");
+        origin && !origins_.origin_allowed(*origin)) {
+        return reject(error_response(status::forbidden, "Forbidden: Origin not allowed"),
+                      "Origin not allowed");
+    }
+    const auto path = path_of(request.target());
+    if (path == "/healthz") {
+        if (request.method() != beast_http::verb::get) {
+            return method_not_allowed("GET");
+        }
+        return Reply{make_response(status::ok, R"({"status":"ok"})", "application/json"), "", ""};
+    }
+    if (path == "/metrics") {
+        if (request.method() != beast_http::verb::get) {
+            return method_not_allowed("GET");
+        }
+        return Reply{make_response(status::ok, metrics_.render_prometheus(),
+                                   "text/plain; version=0.0.4; charset=utf-8"),
+                     "", ""};
+    }
+    if (path != kMcpPath) {
+        return reject(error_response(status::not_found, "Not Found: the MCP endpoint is /mcp"),
+                      "unknown path");
+    }
+    return route_mcp(request);
+}
+
+Action Router::route_mcp(const Request& request) {
+    if (auth_.enabled()) {
+        const auto verdict = auth_.check(request[field::authorization]);
+        if (verdict != BearerAuth::Verdict::ok) {
+            const bool wrong = verdict == BearerAuth::Verdict::invalid;
+            auto response = error_response(
+                status::unauthorized, wrong ? "Unauthorized: the bearer token is not valid"
+                                            : "Unauthorized: send Authorization: Bearer <token>");
+            response.set(
+                field::www_authenticate,
+                wrong ? std::string(kRealm) + ", error=\"invalid_token\"" : std::string(kRealm));
+            return reject(std::move(response), wrong ? "invalid bearer token" : "no bearer token");
+        }
+    }
+    const auto version = header(request, kVersionHeader);
+    if (version && !protocol::is_supported_version(*version)) {
+        return reject(
+            error_response(status::bad_request,
+                           "Bad Request: Unsupported protocol version: " + std::string(*version) +
+                               " (supported versions: " + supported_versions_text() + ")"),
+            "unsupported MCP-Protocol-Version");
+    }
+    const std::string_view allow = options_.stateless ? "POST" : "POST, DELETE";
+    switch (request.method()) {
+        case beast_http::verb::post:
+            return post(request, version.value_or(std::string_view()));
+        case beast_http::verb::delete_:
+            if (options_.stateless) {
+                return method_not_allowed(allow);
+            }
+            return end_session(request);
+        case beast_http::verb::get: {
+            // This server never sends unprompted messages, so it offers no standalone SSE
+            // stream: 405, as the spec allows. SDK clients try once per session and accept it,
+            // so this is no rejection worth a warning.
+            auto reply = method_not_allowed(allow);
+            reply.rejection.clear();
+            return reply;
+        }
+        default:
+            return method_not_allowed(allow);
+    }
+}
+
+Action Router::post(const Request& request, std::string_view version_header) {
+    const auto accept = request[field::accept];
+    if (!accepts(accept, "application/json") || !accepts(accept, "text/event-stream")) {
+        return reject(error_response(status::not_acceptable,
+                                     "Not Acceptable: Accept must list both application/json "
+                                     "and text/event-stream"),
+                      "Accept lacks application/json or text/event-stream");
+    }
+    if (!is_json_content_type(request[field::content_type])) {
+        return reject(error_response(status::unsupported_media_type,
+                                     "Unsupported Media Type: Content-Type must be "
+                                     "application/json"),
+                      "Content-Type is not application/json");
+    }
+    json::parse_options parse_options;
+    parse_options.max_depth = kMaxJsonDepth;
+    std::string problem;
+    auto message = parse_json_text(request.body(), problem, parse_options);
+    if (!message) {
+        return reject(error_response(status::bad_request, "Parse error: " + problem,
+                                     protocol::error_code::parse_error),
+                      "unparsable JSON");
+    }
+
+    Dispatch dispatch;
+    dispatch.expects_response = expects_response(*message);
+    if (options_.stateless) {
+        protocol::SessionOptions session_options;
+        session_options.require_initialize = false;
+        session_options.protocol_version =
+            std::string(version_header.empty() ? protocol::kDefaultHttpVersion : version_header);
+        dispatch.session = protocol::Session::create(services_, std::move(session_options));
+        dispatch.message = std::move(*message);
+        return dispatch;
+    }
+
+    const auto session_id = header(request, kSessionHeader).value_or(std::string_view());
+    if (session_id.empty()) {
+        if (!is_initialize(*message)) {
+            return reject(error_response(status::bad_request,
+                                         "Bad Request: Mcp-Session-Id header is required; "
+                                         "send initialize first to open a session"),
+                          "no session id");
+        }
+        if (sessions_.full()) {
+            auto response = error_response(status::service_unavailable,
+                                           "Service Unavailable: too many open sessions",
+                                           kTransportErrorCode, request_id(*message));
+            response.set(field::retry_after, kBusyRetryAfterSeconds);
+            return reject(std::move(response), "session limit reached");
+        }
+        dispatch.session = protocol::Session::create(services_);
+        dispatch.creates_session = true;
+        dispatch.message = std::move(*message);
+        return dispatch;
+    }
+    auto activity = sessions_.acquire(session_id);
+    if (!activity.session()) {
+        Reply reply = reject(error_response(status::not_found,
+                                            "Not Found: unknown or expired session; send "
+                                            "initialize without Mcp-Session-Id to start a new one"),
+                             "unknown session");
+        reply.session_id = std::string(session_id);
+        return reply;
+    }
+    // A supported MCP-Protocol-Version that differs from the negotiated one is accepted: the
+    // spec only requires 400 for invalid or unsupported values (checked above), and clients
+    // such as the conformance suite send 2025-03-26 on sessions that negotiated later ones.
+    // The session keeps shaping its messages for the version it negotiated.
+    dispatch.session = activity.session()->mcp();
+    dispatch.session_id = std::string(session_id);
+    dispatch.activity = std::move(activity);
+    dispatch.message = std::move(*message);
+    return dispatch;
+}
+
+Reply Router::end_session(const Request& request) {
+    const auto session_id = header(request, kSessionHeader).value_or(std::string_view());
+    if (session_id.empty()) {
+        return reject(
+            error_response(status::bad_request, "Bad Request: Mcp-Session-Id header is required"),
+            "no session id");
+    }
+    const auto session = sessions_.remove(session_id);
+    if (!session) {
+        Reply reply =
+            reject(error_response(status::not_found, "Not Found: unknown or expired session"),
+                   "unknown session");
+        reply.session_id = std::string(session_id);
+        return reply;
+    }
+    session->mcp()->cancel_all();
+    logger_->info("session {} ended by the client", session_id.substr(0, 8));
+    Reply reply;
+    reply.response = make_response(status::ok, "", "");
+    reply.session_id = std::string(session_id);
+    return reply;
+}
+
+Reply Router::conclude(Dispatch& dispatch, std::optional<json::value> reply) {
+    Reply out;
+    out.session_id = dispatch.session_id;
+    if (!reply) {
+        // No response owed (notifications, client responses) is 202. A request that got none
+        // (cancelled) still needs an event stream by the spec: an empty one that just ends.
+        out.response = dispatch.expects_response
+                           ? make_response(status::ok, "", "text/event-stream")
+                           : make_response(status::accepted, "", "");
+        return out;
+    }
+    if (!dispatch.expects_response) {
+        // Only invalid messages draw a reply when no request was sent.
+        out.response =
+            make_response(status::bad_request, json::serialize(*reply), "application/json");
+        out.rejection = "invalid JSON-RPC message";
+        return out;
+    }
+    out.response = make_response(status::ok, json::serialize(*reply), "application/json");
+    const auto* object = reply->if_object();
+    if (!dispatch.creates_session || object == nullptr || !object->contains("result") ||
+        !dispatch.session->initialized()) {
+        return out;
+    }
+    const auto id = random_hex(kSessionIdBytes);
+    if (!sessions_.insert(std::make_shared<HttpSession>(id, dispatch.session))) {
+        auto response = error_response(status::service_unavailable,
+                                       "Service Unavailable: too many open sessions",
+                                       kTransportErrorCode, object->at("id"));
+        response.set(field::retry_after, kBusyRetryAfterSeconds);
+        return reject(std::move(response), "session limit reached");
+    }
+    out.response.set(kSessionHeader, id);
+    out.session_id = id;
+    logger_->info("session {} opened ({} live)", std::string_view(id).substr(0, 8),
+                  sessions_.size());
+    return out;
+}
+
+}  // namespace cmcp::transport::http

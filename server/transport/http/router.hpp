@@ -1,0 +1,81 @@
+#pragma once
+
+#include <boost/beast/http/message.hpp>
+#include <boost/beast/http/string_body.hpp>
+#include <boost/json/value.hpp>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <variant>
+
+#include "protocol/session.hpp"
+#include "support/logging.hpp"
+#include "transport/http/bearer_auth.hpp"
+#include "transport/http/http_options.hpp"
+#include "transport/http/metrics.hpp"
+#include "transport/http/origin_policy.hpp"
+#include "transport/http/session_store.hpp"
+
+namespace cmcp::transport::http {
+
+using Request = boost::beast::http::request<boost::beast::http::string_body>;
+using Response = boost::beast::http::response<boost::beast::http::string_body>;
+
+// JSON-RPC code for refusals made by the transport, not the session (like the reference SDK).
+// Outside -32020..-32099, which newer MCP revisions reserve.
+inline constexpr int kTransportErrorCode = -32000;
+
+// A response with a JSON-RPC error body (id null unless given).
+Response error_response(boost::beast::http::status status, std::string_view message,
+                        int code = kTransportErrorCode, const boost::json::value& id = nullptr);
+
+// An answer known as soon as the request is read.
+struct Reply {
+    Response response;
+    std::string rejection;   // why the request was refused, for the warning log; empty if not
+    std::string session_id;  // for the log
+};
+
+// A POST whose message goes to an MCP session; the answer comes later, through an Exchange.
+struct Dispatch {
+    std::shared_ptr<protocol::Session> session;
+    ActiveRequest activity;         // keeps a stored session from expiring meanwhile
+    std::string session_id;         // for the log; empty when stateless or not created yet
+    bool creates_session = false;   // an initialize without Mcp-Session-Id
+    bool expects_response = false;  // the message holds at least one request
+    boost::json::value message;
+};
+
+using Action = std::variant<Reply, Dispatch>;
+
+// The HTTP semantics of the server, free of sockets: a request in, a Reply or a Dispatch out.
+// Endpoints: /mcp (Streamable HTTP), /healthz and /metrics. The last two need no bearer token,
+// so that probes and scrapers work without the MCP credential; they reveal no session data.
+// Thread-safe.
+class Router {
+  public:
+    Router(const protocol::Services& services, const HttpServerOptions& options,
+           OriginPolicy origins, BearerAuth auth, SessionStore& sessions, const Metrics& metrics,
+           Logger logger);
+
+    Action route(const Request& request);
+    // The answer to a Dispatch that sent no notifications (so nothing is on the wire yet).
+    // `reply` is what the session finished with. Registers a new session on initialize success.
+    Reply conclude(Dispatch& dispatch, std::optional<boost::json::value> reply);
+
+  private:
+    Action route_mcp(const Request& request);
+    Action post(const Request& request, std::string_view version_header);
+    Reply end_session(const Request& request);
+
+    const protocol::Services& services_;
+    const HttpServerOptions& options_;
+    const OriginPolicy origins_;
+    const BearerAuth auth_;
+    SessionStore& sessions_;
+    const Metrics& metrics_;
+    Logger logger_;
+};
+
+}  // namespace cmcp::transport::http

@@ -1,0 +1,99 @@
+#pragma once
+
+#include <array>
+#include <atomic>
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+#include "protocol/session.hpp"
+
+namespace cmcp::transport::http {
+
+// One Streamable HTTP session: its MCP session and what idle expiry needs.
+class HttpSession {
+  public:
+    HttpSession(std::string id, std::shared_ptr<protocol::Session> session);
+
+    const std::string& id() const { return id_; }
+    const std::shared_ptr<protocol::Session>& mcp() const { return session_; }
+
+    // True when no request is open, no tool call runs, and nothing happened since `cutoff`.
+    bool idle_since(std::chrono::steady_clock::time_point cutoff) const;
+
+  private:
+    friend class ActiveRequest;
+    void touch();
+
+    const std::string id_;
+    const std::shared_ptr<protocol::Session> session_;
+    std::atomic<std::int64_t> last_active_;  // steady_clock ticks
+    std::atomic<int> open_requests_{0};
+};
+
+// Marks a session busy for as long as an HTTP request on it is being answered.
+class ActiveRequest {
+  public:
+    ActiveRequest() = default;
+    explicit ActiveRequest(std::shared_ptr<HttpSession> session);
+    ActiveRequest(ActiveRequest&& other) noexcept;
+    ActiveRequest& operator=(ActiveRequest&& other) noexcept;
+    ActiveRequest(const ActiveRequest&) = delete;
+    ActiveRequest& operator=(const ActiveRequest&) = delete;
+    ~ActiveRequest();
+
+    const std::shared_ptr<HttpSession>& session() const { return session_; }
+
+  private:
+    void release();
+    std::shared_ptr<HttpSession> session_;
+};
+
+// Live sessions by id, in shards so that requests of different sessions do not wait on one
+// lock; each critical section is a map operation.
+class SessionStore {
+  public:
+    using CountObserver = std::function<void(std::size_t live)>;
+
+    SessionStore(std::size_t max_sessions, std::chrono::steady_clock::duration idle_timeout,
+                 CountObserver on_count);
+
+    bool full() const;
+    std::size_t size() const { return live_.load(); }
+    // False when max_sessions are already live (the session is then not stored).
+    bool insert(std::shared_ptr<HttpSession> session);
+    // The session, marked busy; an empty ActiveRequest when the id is unknown or expired
+    // (expired sessions are removed on the way).
+    ActiveRequest acquire(std::string_view id);
+    // Removes and returns the session (null when unknown); the caller ends its calls.
+    std::shared_ptr<HttpSession> remove(std::string_view id);
+    // Removes the sessions idle for longer than the timeout and returns them.
+    std::vector<std::shared_ptr<HttpSession>> reap(std::chrono::steady_clock::time_point now);
+    std::vector<std::shared_ptr<HttpSession>> snapshot() const;
+    std::vector<std::shared_ptr<HttpSession>> remove_all();
+
+  private:
+    static constexpr std::size_t kShards = 16;
+    struct Shard {
+        mutable std::mutex mutex;
+        std::unordered_map<std::string, std::shared_ptr<HttpSession>> sessions;
+    };
+
+    Shard& shard_for(std::string_view id);
+    void changed(std::ptrdiff_t delta);
+
+    const std::size_t max_sessions_;
+    const std::chrono::steady_clock::duration idle_timeout_;
+    const CountObserver on_count_;
+    std::atomic<std::size_t> live_{0};
+    std::array<Shard, kShards> shards_;
+};
+
+}  // namespace cmcp::transport::http
