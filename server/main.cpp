@@ -3,17 +3,10 @@
 #include <vector>
 
 #include "app/app.hpp"
+#include "app/modes.hpp"
 #include "catalog/definition_loader.hpp"
 #include "config/config.hpp"
 #include "support/logging.hpp"
-
-namespace {
-
-// Exit codes: 0 clean stop, 1 could not start, 2 bad command line or environment.
-constexpr int kExitStartupFailure = 1;
-constexpr int kExitUsage = 2;
-
-}  // namespace
 
 int main(int argc, char** argv) {
     const std::vector<std::string> args(argv + 1, argv + argc);
@@ -30,7 +23,7 @@ int main(int argc, char** argv) {
     if (const auto* error = std::get_if<cmcp::config::ConfigError>(&parsed)) {
         std::cerr << "credentials-mcp: " << error->message << "\n"
                   << "Run `credentials-mcp --help` for usage.\n";
-        return kExitUsage;
+        return cmcp::app::kExitUsage;
     }
     const auto& config = std::get<cmcp::config::Config>(parsed);
     const auto logger = cmcp::make_stderr_logger(config.log_level);
@@ -41,5 +34,5 @@ int main(int argc, char** argv) {
     } catch (const std::exception& error) {
         logger->critical("cannot start: {}", error.what());
     }
-    return kExitStartupFailure;
+    return cmcp::app::kExitStartupFailure;
 }

@@ -10,6 +10,7 @@
 #include "support/random.hpp"
 #include "support/signals.hpp"
 #include "support/worker_pool.hpp"
+#include "transport/http/metrics.hpp"
 #include "upstream/http_upstream.hpp"
 
 namespace cmcp::app {
@@ -106,8 +107,13 @@ int run(const config::Config& config, const config::EnvLookup& env, const Logger
     logger->info("serving {} tools", catalog.tools().size());
 
     WorkerPool workers(config.worker_threads, config.max_queued_calls);
-    upstream::HttpUpstream upstream_client(upstream_options(upstream_settings),
-                                           std::move(credentials), logger);
+    transport::http::Metrics metrics;
+    upstream::HttpUpstream upstream_client(
+        upstream_options(upstream_settings), std::move(credentials), logger,
+        [&metrics](upstream::Provider provider, std::string_view tool, int status,
+                   std::chrono::milliseconds latency) {
+            metrics.record_upstream(upstream::to_string(provider), tool, status, latency);
+        });
     protocol::Services services{
         catalog,
         upstream_client,
@@ -116,9 +122,14 @@ int run(const config::Config& config, const config::EnvLookup& env, const Logger
         protocol::ServerIdentity{
             "credentials-mcp", std::string(version()), "Credentials MCP",
             protocol::build_instructions(catalog, catalog_options.defaults, note)},
-        {}};
+        [&metrics](std::string_view tool, std::string_view outcome,
+                   std::chrono::milliseconds elapsed) {
+            metrics.record_tool_call(tool, outcome, elapsed);
+        }};
 
-    const int exit_code = serve_stdio(config, services, stop);
+    const int exit_code = config.mode == config::Mode::stdio
+                              ? serve_stdio(config, services, stop)
+                              : serve_http(config, services, metrics, stop, logger);
     workers.shutdown();
     logger->info("stopped");
     return exit_code;

@@ -3,10 +3,23 @@
 #include "app/stop_handle.hpp"
 #include "config/config.hpp"
 #include "protocol/session.hpp"
+#include "support/logging.hpp"
+
+namespace cmcp::transport::http {
+class Metrics;
+}
 
 namespace cmcp::app {
 
+// Exit codes: 0 clean stop, 1 could not start, 2 bad command line or configuration.
+inline constexpr int kExitStartupFailure = 1;
+inline constexpr int kExitUsage = 2;
+
 // Serves MCP on stdin/stdout until stdin ends or a stop is requested. Returns the exit code.
 int serve_stdio(const config::Config& config, const protocol::Services& services, StopHandle& stop);
+
+// Serves MCP over Streamable HTTP until a stop is requested. Returns the exit code.
+int serve_http(const config::Config& config, const protocol::Services& services,
+               transport::http::Metrics& metrics, StopHandle& stop, const Logger& logger);
 
 }  // namespace cmcp::app
