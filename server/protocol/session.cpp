@@ -132,7 +132,8 @@ std::size_t Session::calls_in_flight() const {
 
 bool Session::wait_idle(std::chrono::steady_clock::time_point deadline) const {
     std::unique_lock lock(mutex_);
-    return idle_.wait_until(lock, deadline, [this] { return calls_.empty(); });
+    return idle_.wait_until(lock, deadline,
+                            [this] { return calls_.empty() && replies_in_progress_ == 0; });
 }
 
 void Session::cancel_all() {
@@ -502,16 +503,23 @@ void Session::complete_call(Call& call, std::optional<json::value> reply,
         call.done = true;
     }
     {
+        // The id is free for reuse as soon as the call ends, but the session only counts as
+        // idle once the reply is written: after wait_idle() a transport may be torn down.
         std::lock_guard lock(mutex_);
         calls_.erase(call.key);
+        ++replies_in_progress_;
     }
-    idle_.notify_all();
     if (services_.on_tool_call) {
         services_.on_tool_call(call.tool.definition.name, outcome,
                                std::chrono::duration_cast<std::chrono::milliseconds>(
                                    std::chrono::steady_clock::now() - call.started));
     }
     call.exchange->finish(std::move(reply));
+    {
+        std::lock_guard lock(mutex_);
+        --replies_in_progress_;
+    }
+    idle_.notify_all();
 }
 
 void Session::cancel_call(const std::string& key, std::string_view reason) {

@@ -74,7 +74,8 @@ class Session : public std::enable_shared_from_this<Session> {
     std::size_t calls_in_flight() const;
     // Stops every call in flight; their exchanges finish without a response.
     void cancel_all();
-    // True once no call is in flight; false if the deadline passed first.
+    // True once every call has been answered (its exchange finished) or cancelled, so a
+    // transport may be torn down; false if the deadline passed first.
     bool wait_idle(std::chrono::steady_clock::time_point deadline) const;
 
   private:
@@ -108,6 +109,7 @@ class Session : public std::enable_shared_from_this<Session> {
     std::string client_name_;
     LogLevel client_log_level_;
     std::map<std::string, std::shared_ptr<Call>> calls_;  // in flight, by id_key
+    std::size_t replies_in_progress_ = 0;                 // finished calls still writing
 };
 
 }  // namespace cmcp::protocol

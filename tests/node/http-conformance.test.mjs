@@ -49,7 +49,7 @@ for (const mode of ['stateful', 'stateless']) {
         assert.match(summary, new RegExp(`✓ ${scenario}:`), `${scenario} passes`);
       }
     } finally {
-      assert.equal(await server.stop(), 0, 'clean exit on SIGTERM');
+      { const code = await server.stop(); assert.equal(code, 0, `clean exit on SIGTERM; server log:\n${server.log()}`); }
     }
   });
 }

@@ -47,7 +47,7 @@ test('stateful: session id, tools, progress over SSE, DELETE ends the session', 
     assert.equal(after.status, 404);
     await client.close();
   } finally {
-    assert.equal(await server.stop(), 0);
+    { const code = await server.stop(); assert.equal(code, 0, `server log:\n${server.log()}`); }
   }
 });
 
@@ -79,7 +79,7 @@ test('stateless: no session id, every request self-contained', async () => {
     assert.equal(get.status, 405);
     await client.close();
   } finally {
-    assert.equal(await server.stop(), 0);
+    { const code = await server.stop(); assert.equal(code, 0, `server log:\n${server.log()}`); }
   }
 });
 
@@ -97,7 +97,7 @@ test('bearer tokens: rotation set accepted, anything else is 401', async () => {
     assert.equal(health.status, 200);
     assert.ok(!server.log().includes('new-token-2'), 'tokens are never logged');
   } finally {
-    assert.equal(await server.stop(), 0);
+    { const code = await server.stop(); assert.equal(code, 0, `server log:\n${server.log()}`); }
   }
 });
 

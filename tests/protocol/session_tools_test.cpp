@@ -1,5 +1,6 @@
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <boost/json.hpp>
 #include <thread>
 
@@ -305,6 +306,54 @@ TEST(SessionTools, CancelAllEndsEveryCallWithoutResponses) {
         ASSERT_TRUE(exchange->wait_finished());
         EXPECT_FALSE(exchange->reply().has_value());
     }
+}
+
+// Regression: idle was signalled before the response was written, so the stdio server could be
+// destroyed (at stdin EOF) while a worker still wrote through its exchange.
+TEST(SessionTools, IdleMeansEveryResponseHasBeenWritten) {
+    class SlowWriter final : public Exchange {
+      public:
+        void notify(json::object) override {}
+        void finish(std::optional<json::value>) override {
+            std::this_thread::sleep_for(std::chrono::milliseconds(200));
+            written = true;
+        }
+        std::atomic<bool> written{false};
+    };
+    SessionFixture fixture;
+    fixture.initialize();
+    auto writer = std::make_shared<SlowWriter>();
+    fixture.session->handle_text(call_with_id("77"), writer);
+    ASSERT_TRUE(fixture.upstream.wait_for_requests(1, std::chrono::seconds(5)));
+    ASSERT_TRUE(
+        fixture.session->wait_idle(std::chrono::steady_clock::now() + std::chrono::seconds(5)));
+    EXPECT_TRUE(writer->written);
+}
+
+// Ids must not be reused while in flight, but clients commonly reuse one as soon as its
+// response arrives; that must work even if the next request races the end of the previous call.
+TEST(SessionTools, AnIdIsFreeAsSoonAsItsResponseIsDelivered) {
+    class ReusingClient final : public Exchange {
+      public:
+        ReusingClient(Session& session, std::shared_ptr<testing::RecordingExchange> second)
+            : session_(session), second_(std::move(second)) {}
+        void notify(json::object) override {}
+        void finish(std::optional<json::value>) override {
+            session_.handle_text(call_with_id("5"), second_);  // from inside the delivery
+        }
+
+      private:
+        Session& session_;
+        std::shared_ptr<testing::RecordingExchange> second_;
+    };
+    SessionFixture fixture;
+    fixture.initialize();
+    auto second = std::make_shared<testing::RecordingExchange>();
+    fixture.session->handle_text(call_with_id("5"),
+                                 std::make_shared<ReusingClient>(*fixture.session, second));
+    ASSERT_TRUE(second->wait_finished());
+    EXPECT_TRUE(second->reply()->as_object().contains("result"))
+        << json::serialize(*second->reply());
 }
 
 TEST(SessionTools, ObserverSeesEachOutcome) {
