@@ -22,6 +22,9 @@ struct CatalogOptions {
     std::map<std::string, std::string> defaults;
     std::vector<std::string> toolsets;  // empty: every toolset
     bool read_only = false;             // serve only tools with readOnlyHint
+    // Largest tool result (its JSON text) a model is given; list results beyond it are cut to
+    // fewer items with a note on how to page, other results become an error that says so.
+    std::size_t max_result_bytes = 64 * 1024;
 };
 
 // Which Tool fields the negotiated protocol version defines.

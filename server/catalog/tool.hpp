@@ -27,6 +27,17 @@ struct Annotations {
     bool open_world = true;
 };
 
+// How a list tool pages, so results can say whether more pages exist and can be cut to size.
+// Names are keys of the upstream response (items, total, next_page) and argument names
+// (page, page_size / per_page).
+struct Pagination {
+    std::string items;                     // the array of results, e.g. "secrets" or "data"
+    std::optional<std::string> total;      // total count across pages, e.g. "total_count"
+    std::optional<std::string> next_page;  // next page number or null, e.g. "next_page"
+    std::string page_argument;             // e.g. "page"
+    std::string page_size_argument;        // e.g. "page_size" or "per_page"
+};
+
 // One tool as read from tools/*.json, with its schemas resolved ($refs inlined).
 struct ToolDefinition {
     std::string name;
@@ -43,6 +54,7 @@ struct ToolDefinition {
     std::optional<boost::json::object> output_schema;
     std::vector<std::vector<std::string>> exactly_one_of;
     std::optional<boost::json::object> empty_response;
+    std::optional<Pagination> pagination;
 
     const Argument* find_argument(std::string_view argument_name) const;
 };
