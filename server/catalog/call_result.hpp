@@ -1,6 +1,7 @@
 #pragma once
 
 #include <boost/json/object.hpp>
+#include <cstddef>
 #include <string>
 
 #include "catalog/catalog.hpp"
@@ -10,12 +11,17 @@
 namespace cmcp::catalog {
 
 // Turns what the upstream answered into an MCP CallToolResult:
-// 2xx JSON -> structuredContent (when `structured`) plus the same JSON as text;
+// 2xx JSON -> structuredContent (when `structured`) plus the same JSON as text (content[0]);
 // 2xx without a body -> the tool's emptyResponse, filled from the arguments;
 // anything else -> isError with the vendor's status, code, message and details, and a hint.
+// For a tool with `pagination`, content[1] says in plain words whether more pages exist and
+// how to get the next one. A JSON text over `max_result_bytes` is re-serialised compactly; if
+// still too large, a list page keeps only its leading items that fit (content[1] then says so
+// and which page_size and page give the rest), and any other result becomes an isError saying
+// the result is over the limit.
 boost::json::object make_call_result(const Tool& tool, const PreparedCall& call,
                                      const upstream::Outcome& outcome, bool structured,
-                                     const Logger& logger);
+                                     std::size_t max_result_bytes, const Logger& logger);
 
 // A CallToolResult with isError true and one text block.
 boost::json::object error_result(std::string text);

@@ -336,6 +336,12 @@ class DefinitionReader {
             tool.empty_response = empty->get_object();
             check_placeholders(file, pointer + "/emptyResponse", *empty, tool);
         }
+        if (const auto* paging = spec.if_contains("pagination")) {
+            const auto* output = spec.if_contains("outputSchema");
+            read_pagination(file, pointer + "/pagination", paging->get_object(),
+                            output == nullptr ? std::string() : std::string(output->get_string()),
+                            tool);
+        }
         if (problems_.size() != problems_before) {
             return std::nullopt;
         }
@@ -540,6 +546,80 @@ class DefinitionReader {
                 group.push_back(name);
             }
             tool.exactly_one_of.push_back(std::move(group));
+        }
+    }
+
+    // pagination: the argument names must be integer query arguments, and the response keys
+    // must be what the output schema (when there is one) says they are.
+    void read_pagination(const std::string& file, const std::string& pointer,
+                         const json::object& spec, const std::string& output_file,
+                         ToolDefinition& tool) {
+        Pagination paging;
+        paging.items = spec.at("items").get_string();
+        paging.page_argument = spec.at("page").get_string();
+        paging.page_size_argument = spec.at("pageSize").get_string();
+        if (const auto* total = spec.if_contains("total")) {
+            paging.total = std::string(total->get_string());
+        }
+        if (const auto* next = spec.if_contains("nextPage")) {
+            paging.next_page = std::string(next->get_string());
+        }
+        if (!paging.total && !paging.next_page) {
+            problems_.add(file, pointer,
+                          "give \"total\" or \"nextPage\" (or both): without either, results "
+                          "cannot say whether more pages exist");
+        }
+        check_paging_argument(file, join_pointer(pointer, "page"), paging.page_argument, tool);
+        check_paging_argument(file, join_pointer(pointer, "pageSize"), paging.page_size_argument,
+                              tool);
+        if (paging.page_argument == paging.page_size_argument) {
+            problems_.add(file, join_pointer(pointer, "pageSize"),
+                          "the page and page size arguments must differ");
+        }
+        if (tool.output_schema) {
+            const auto* properties_value = tool.output_schema->if_contains("properties");
+            const auto* properties =
+                properties_value == nullptr ? nullptr : properties_value->if_object();
+            auto check_key = [&](std::string_view field, const std::string& key,
+                                 std::string_view type, std::string_view what) {
+                const auto* property =
+                    properties == nullptr ? nullptr : properties->if_contains(key);
+                if (property == nullptr || !property->is_object() ||
+                    !types_of(property->get_object()).contains(std::string(type))) {
+                    problems_.add(file, join_pointer(pointer, field),
+                                  "'" + key + "' must be " + std::string(what) + " property of " +
+                                      output_file);
+                }
+            };
+            check_key("items", paging.items, "array", "an array");
+            if (paging.total) {
+                check_key("total", *paging.total, "integer", "an integer");
+            }
+            if (paging.next_page) {
+                check_key("nextPage", *paging.next_page, "integer", "an integer (or null)");
+            }
+        }
+        tool.pagination = std::move(paging);
+    }
+
+    void check_paging_argument(const std::string& file, const std::string& pointer,
+                               const std::string& name, const ToolDefinition& tool) {
+        const auto* argument = tool.find_argument(name);
+        if (argument == nullptr) {
+            problems_.add(file, pointer, "'" + name + "' is not an argument of this tool");
+            return;
+        }
+        if (argument->location != ArgumentLocation::query) {
+            problems_.add(file, pointer, "'" + name + "' must be a query argument");
+            return;
+        }
+        const auto* properties = tool.input_schema.if_contains("properties");
+        const auto* property = properties == nullptr || !properties->is_object()
+                                   ? nullptr
+                                   : properties->get_object().if_contains(name);
+        if (property == nullptr || !property->is_object() ||
+            types_of(property->get_object()) != std::set<std::string>{"integer"}) {
+            problems_.add(file, pointer, "'" + name + "' must be of type integer");
         }
     }
 

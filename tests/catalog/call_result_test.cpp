@@ -284,12 +284,16 @@ struct Result {
     std::string log;
 };
 
+// The default of CatalogOptions::max_result_bytes.
+constexpr std::size_t kResultLimit = 64 * 1024;
+
 Result call_result(const Catalog& source, std::string_view tool, const PreparedCall& call,
                    const upstream::Outcome& outcome, bool structured = true) {
     std::ostringstream log;
     const auto logger = make_stream_logger(log);
     Result out;
-    out.result = make_call_result(tool_named(source, tool), call, outcome, structured, logger);
+    out.result =
+        make_call_result(tool_named(source, tool), call, outcome, structured, kResultLimit, logger);
     logger->flush();
     out.log = log.str();
     return out;
@@ -300,16 +304,21 @@ Result call_result(std::string_view tool, const upstream::Outcome& outcome,
     return call_result(catalog(), tool, prepared(tool), outcome, structured);
 }
 
+// content[0]: the JSON or the error message. List tools add a paging note as content[1].
 std::string text_of(const json::object& result) {
     const auto& content = result.at("content").as_array();
-    EXPECT_EQ(content.size(), 1U);
+    EXPECT_GE(content.size(), 1U);
     EXPECT_EQ(content.at(0).at("type"), "text");
     return std::string(content.at(0).at("text").as_string());
 }
 
 bool is_error(const json::object& result) {
     const auto* flag = result.if_contains("isError");
-    return flag != nullptr && flag->is_bool() && flag->get_bool();
+    const bool error = flag != nullptr && flag->is_bool() && flag->get_bool();
+    if (error) {
+        EXPECT_EQ(result.at("content").as_array().size(), 1U) << "errors carry no paging note";
+    }
+    return error;
 }
 
 std::string violations_of(const Tool& tool, const json::value& document) {
@@ -341,6 +350,9 @@ TEST_P(SuccessTable, StructuredContentIsTheBodyAndMatchesTheOutputSchema) {
     const auto [result, log] =
         call_result(entry.tool, cmcp::testing::json_response(entry.status, entry.body));
     EXPECT_FALSE(result.contains("isError")) << json::serialize(result);
+    const auto& tool_definition = tool_named(catalog(), entry.tool).definition;
+    // One block, plus the paging note for list tools that page.
+    EXPECT_EQ(result.at("content").as_array().size(), tool_definition.pagination ? 2U : 1U);
     ASSERT_TRUE(result.contains("structuredContent"));
     EXPECT_EQ(result.at("structuredContent"), body);
     EXPECT_EQ(cmcp::testing::parse_json(text_of(result)), body);

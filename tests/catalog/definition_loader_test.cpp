@@ -7,6 +7,8 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <map>
+#include <optional>
 #include <set>
 
 #include "catalog_test_support.hpp"
@@ -215,6 +217,47 @@ TEST(EmbeddedDefinitions, ExactlyOneOfOnlyForCreateNewRevocableToken) {
         } else {
             EXPECT_TRUE(tool.exactly_one_of.empty());
         }
+    }
+}
+
+TEST(EmbeddedDefinitions, PaginationOnExactlyTheListToolsThatPage) {
+    struct Expected {
+        std::string items;
+        std::optional<std::string> total;
+        std::optional<std::string> next_page;
+        std::string page;
+        std::string page_size;
+    };
+    const std::map<std::string, Expected> expected = {
+        {"list-all-tokens", {"tokens", "total_count", std::nullopt, "page", "page_size"}},
+        {"list-jwts", {"jwts", "total_count", std::nullopt, "page", "page_size"}},
+        {"list-secrets", {"secrets", "total_count", std::nullopt, "page", "page_size"}},
+        {"list-service-tokens", {"data", "total_count", "next_page", "page", "per_page"}},
+    };
+    for (const auto& tool : embedded_definitions().tools) {
+        SCOPED_TRACE(tool.name);
+        const auto found = expected.find(tool.name);
+        if (found == expected.end()) {
+            // list-service-token-accesses returns one page and takes no paging arguments.
+            EXPECT_FALSE(tool.pagination.has_value());
+            continue;
+        }
+        ASSERT_TRUE(tool.pagination.has_value());
+        EXPECT_EQ(tool.pagination->items, found->second.items);
+        EXPECT_EQ(tool.pagination->total, found->second.total);
+        EXPECT_EQ(tool.pagination->next_page, found->second.next_page);
+        EXPECT_EQ(tool.pagination->page_argument, found->second.page);
+        EXPECT_EQ(tool.pagination->page_size_argument, found->second.page_size);
+        // The loader's own checks, restated: integer query arguments, keys of the output.
+        for (const auto* name :
+             {&tool.pagination->page_argument, &tool.pagination->page_size_argument}) {
+            const auto* argument = tool.find_argument(*name);
+            ASSERT_NE(argument, nullptr) << *name;
+            EXPECT_EQ(argument->location, ArgumentLocation::query) << *name;
+            EXPECT_EQ(tool.input_schema.at("properties").at(*name).at("type"), "integer");
+        }
+        const auto& output = tool.output_schema->at("properties").as_object();
+        EXPECT_EQ(output.at(tool.pagination->items).at("type"), "array");
     }
 }
 
@@ -589,6 +632,79 @@ TEST_F(BrokenDefinitions, OutputSchemaWhoseTopLevelIsNotAnObject) {
 TEST_F(BrokenDefinitions, OutputSchemaWithoutType) {
     assets.put(kGetJwtOutput, R"({"properties": {"jti": {"type": "string"}}})");
     expect_error({kGetJwtOutput + ": /type: "});
+}
+
+// pagination of list-jwts (tools/scaleway-iam.json, tools[0]).
+void set_pagination(json::value& document, std::string_view spec) {
+    iam_tool(document, 0)["pagination"] = cmcp::testing::parse_json(spec);
+}
+
+TEST_F(BrokenDefinitions, PaginationWithoutTotalOrNextPage) {
+    assets.edit(kIam, [](json::value& document) {
+        set_pagination(document, R"({"items": "jwts", "page": "page", "pageSize": "page_size"})");
+    });
+    expect_error({kIam + ": /tools/0/pagination: give \"total\" or \"nextPage\" (or both)"});
+}
+
+TEST_F(BrokenDefinitions, PaginationPageThatIsNotAnArgument) {
+    assets.edit(kIam, [](json::value& document) {
+        set_pagination(document, R"({"items": "jwts", "total": "total_count", "page": "offset",
+                                     "pageSize": "limit"})");
+    });
+    expect_error({kIam + ": /tools/0/pagination/page: 'offset' is not an argument of this tool",
+                  kIam + ": /tools/0/pagination/pageSize: 'limit' is not an argument of this "
+                         "tool"});
+}
+
+TEST_F(BrokenDefinitions, PaginationPageSizeThatIsAPathArgument) {
+    assets.edit(kSecrets, [](json::value& document) {
+        document.at("tools").as_array().at(0).as_object()["pagination"] =
+            cmcp::testing::parse_json(R"({"items": "secrets", "total": "total_count",
+                                          "page": "page", "pageSize": "region"})");
+    });
+    expect_error({kSecrets + ": /tools/0/pagination/pageSize: 'region' must be a query argument"});
+}
+
+TEST_F(BrokenDefinitions, PaginationArgumentThatIsNotAnInteger) {
+    assets.edit(kIam, [](json::value& document) {
+        set_pagination(document, R"({"items": "jwts", "total": "total_count", "page": "page",
+                                     "pageSize": "order_by"})");
+    });
+    expect_error({kIam + ": /tools/0/pagination/pageSize: 'order_by' must be of type integer"});
+}
+
+TEST_F(BrokenDefinitions, PaginationWithTheSameArgumentTwice) {
+    assets.edit(kIam, [](json::value& document) {
+        set_pagination(document, R"({"items": "jwts", "total": "total_count", "page": "page",
+                                     "pageSize": "page"})");
+    });
+    expect_error({kIam + ": /tools/0/pagination/pageSize: the page and page size arguments must "
+                         "differ"});
+}
+
+TEST_F(BrokenDefinitions, PaginationKeysThatTheOutputSchemaDoesNotHave) {
+    assets.edit(kIam, [](json::value& document) {
+        set_pagination(document, R"({"items": "total_count", "total": "jwts",
+                                     "nextPage": "next_page", "page": "page",
+                                     "pageSize": "page_size"})");
+    });
+    const std::string output = "schemas/scaleway-iam/list-jwts.output.json";
+    expect_error(
+        {kIam + ": /tools/0/pagination/items: 'total_count' must be an array property of " + output,
+         kIam + ": /tools/0/pagination/total: 'jwts' must be an integer property of " + output,
+         kIam +
+             ": /tools/0/pagination/nextPage: 'next_page' must be an integer (or null) "
+             "property of " +
+             output});
+}
+
+TEST_F(BrokenDefinitions, PaginationShapeViolatesTheDefinitionSchema) {
+    assets.edit(kIam, [](json::value& document) {
+        set_pagination(document, R"({"items": "jwts", "total": "total_count", "page": "page",
+                                     "perPage": "page_size"})");
+    });
+    const auto message = expect_error({kIam + ": /tools/0/pagination"});
+    EXPECT_THAT(message, HasSubstr("pageSize"));
 }
 
 TEST_F(BrokenDefinitions, SchemaFilePathOutsideSchemasViolatesTheDefinitionSchema) {
