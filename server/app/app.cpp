@@ -1,7 +1,10 @@
 #include "app/app.hpp"
 
+#include <algorithm>
+#include <fstream>
 #include <optional>
 
+#include "app/audit_recorder.hpp"
 #include "app/modes.hpp"
 #include "app/stop_handle.hpp"
 #include "catalog/catalog.hpp"
@@ -60,13 +63,107 @@ void log_credentials(const upstream::Credentials& credentials, const Logger& log
                        "PLANETSCALE_SERVICE_TOKEN)");
 }
 
+// One token per line; blank lines and lines starting with # are ignored.
+std::optional<std::vector<std::string>> read_token_file(const std::string& path) {
+    std::ifstream file(path);
+    if (!file) {
+        return std::nullopt;
+    }
+    std::vector<std::string> tokens;
+    std::string line;
+    while (std::getline(file, line)) {
+        const auto first = line.find_first_not_of(" \t\r");
+        if (first == std::string::npos || line[first] == '#') {
+            continue;
+        }
+        const auto last = line.find_last_not_of(" \t\r");
+        tokens.push_back(line.substr(first, last - first + 1));
+    }
+    return tokens;
+}
+
+std::string hints_of(const catalog::Annotations& hints) {
+    std::string text = hints.read_only ? "read-only" : hints.destructive ? "destructive" : "write";
+    if (hints.idempotent) {
+        text += ", idempotent";
+    }
+    return text;
+}
+
 }  // namespace
 
 std::string_view version() {
     return CMCP_VERSION;
 }
 
-int run(const config::Config& config, const config::EnvLookup& env, const Logger& logger) {
+catalog::ToolSelection selection_of(const config::Config& config) {
+    catalog::ToolSelection selection;
+    selection.toolsets = config.toolsets;
+    selection.tools = config.tools;
+    selection.exclude_tools = config.exclude_tools;
+    selection.read_only = config.read_only;
+    return selection;
+}
+
+std::variant<Startup, std::string> prepare(const config::Config& config) {
+    Startup startup;
+    startup.definitions = catalog::load_definitions(catalog::embedded_assets());
+    if (auto problem = catalog::unknown_name(selection_of(config),
+                                             catalog::known_names(startup.definitions))) {
+        return *problem;
+    }
+    if (config.audit_log) {
+        std::string error;
+        startup.audit_log = AuditLog::open(*config.audit_log, error);
+        if (!startup.audit_log) {
+            return error;
+        }
+    }
+    startup.auth_tokens = config.http.auth_tokens;
+    if (config.http.auth_token_file) {
+        const auto tokens = read_token_file(*config.http.auth_token_file);
+        if (!tokens) {
+            return "cannot read the auth token file " + *config.http.auth_token_file;
+        }
+        if (tokens->empty()) {
+            return "the auth token file " + *config.http.auth_token_file + " holds no token";
+        }
+        startup.auth_tokens.insert(startup.auth_tokens.end(), tokens->begin(), tokens->end());
+    }
+    return startup;
+}
+
+std::string tools_table(const config::Config& config, const Startup& startup) {
+    catalog::CatalogOptions options;
+    options.selection = selection_of(config);
+    const catalog::Catalog catalog(startup.definitions, options);
+    std::size_t width = 4;
+    for (const auto& tool : catalog.tools()) {
+        width = std::max(width, tool.definition.name.size());
+    }
+    auto row = [width](std::string_view name, std::string_view toolset, std::string_view hints,
+                       std::string_view title) {
+        std::string line(name);
+        line.resize(width + 2, ' ');
+        line += toolset;
+        line.resize(width + 2 + 20, ' ');
+        line += hints;
+        line.resize(width + 2 + 20 + 25, ' ');
+        return line + std::string(title) + "\n";
+    };
+    std::string table = row("NAME", "TOOLSET", "HINTS", "TITLE");
+    for (const auto& tool : catalog.tools()) {
+        const auto& definition = tool.definition;
+        table += row(definition.name, definition.toolset, hints_of(definition.annotations),
+                     definition.title);
+    }
+    table += std::to_string(catalog.tools().size()) + " of " +
+             std::to_string(startup.definitions.tools.size()) + " tools selected\n";
+    return table;
+}
+
+int run(const config::Config& config, Startup startup, const config::EnvLookup& env,
+        const Logger& logger) {
     // First, before any thread exists, so that every later thread inherits the signal mask.
     StopHandle stop;
     SignalWatcher signals([&stop, &logger](int signal) {
@@ -75,9 +172,9 @@ int run(const config::Config& config, const config::EnvLookup& env, const Logger
     });
 
     catalog::CatalogOptions catalog_options;
-    catalog_options.toolsets = config.toolsets;
-    catalog_options.read_only = config.read_only;
+    catalog_options.selection = selection_of(config);
     catalog_options.defaults = config.defaults;
+    catalog_options.max_result_bytes = config.max_result_bytes;
 
     config::UpstreamSettings upstream_settings = config.upstream;
     upstream::Credentials credentials;
@@ -103,8 +200,10 @@ int run(const config::Config& config, const config::EnvLookup& env, const Logger
         log_credentials(credentials, logger);
     }
 
-    const auto catalog = catalog::Catalog::from_embedded(catalog_options);
+    const catalog::Catalog catalog(std::move(startup.definitions), catalog_options);
     logger->info("serving {} tools", catalog.tools().size());
+    // Kept for the audit log, which must not write down credentials either.
+    const upstream::Redactor redactor(credentials);
 
     WorkerPool workers(config.worker_threads, config.max_queued_calls);
     transport::http::Metrics metrics;
@@ -125,11 +224,17 @@ int run(const config::Config& config, const config::EnvLookup& env, const Logger
         [&metrics](std::string_view tool, std::string_view outcome,
                    std::chrono::milliseconds elapsed) {
             metrics.record_tool_call(tool, outcome, elapsed);
-        }};
+        },
+        startup.audit_log ? make_audit_recorder(*startup.audit_log, redactor, logger)
+                          : protocol::AuditRecorder()};
+    if (startup.audit_log) {
+        logger->info("audit log: {}", startup.audit_log->path());
+    }
 
-    const int exit_code = config.mode == config::Mode::stdio
-                              ? serve_stdio(config, services, stop)
-                              : serve_http(config, services, metrics, stop, logger);
+    const int exit_code =
+        config.mode == config::Mode::stdio
+            ? serve_stdio(config, services, stop)
+            : serve_http(config, startup.auth_tokens, services, metrics, stop, logger);
     workers.shutdown();
     logger->info("stopped");
     return exit_code;

@@ -19,7 +19,8 @@ inline constexpr int kExitUsage = 2;
 int serve_stdio(const config::Config& config, const protocol::Services& services, StopHandle& stop);
 
 // Serves MCP over Streamable HTTP until a stop is requested. Returns the exit code.
-int serve_http(const config::Config& config, const protocol::Services& services,
-               transport::http::Metrics& metrics, StopHandle& stop, const Logger& logger);
+int serve_http(const config::Config& config, std::vector<std::string> auth_tokens,
+               const protocol::Services& services, transport::http::Metrics& metrics,
+               StopHandle& stop, const Logger& logger);
 
 }  // namespace cmcp::app

@@ -71,25 +71,14 @@ json::object tool_entry(const Tool& tool, ToolFields fields) {
 
 }  // namespace
 
-Catalog::Catalog(Definitions definitions, CatalogOptions options) : options_(std::move(options)) {
-    for (const auto& wanted : options_.toolsets) {
-        const bool known = std::any_of(definitions.toolsets.begin(), definitions.toolsets.end(),
-                                       [&wanted](const Toolset& t) { return t.name == wanted; });
-        if (!known) {
-            std::string names;
-            for (const auto& toolset : definitions.toolsets) {
-                names += (names.empty() ? "" : ", ") + toolset.name;
-            }
-            throw std::invalid_argument("unknown toolset '" + wanted +
-                                        "'; known toolsets: " + names);
-        }
+Catalog::Catalog(Definitions definitions, CatalogOptions options)
+    : known_(known_names(definitions)), options_(std::move(options)) {
+    if (auto problem = catalog::unknown_name(options_.selection, known_)) {
+        throw std::invalid_argument(*problem);
     }
     toolsets_ = std::move(definitions.toolsets);
     for (auto& definition : definitions.tools) {
-        const bool in_toolsets = options_.toolsets.empty() ||
-                                 std::find(options_.toolsets.begin(), options_.toolsets.end(),
-                                           definition.toolset) != options_.toolsets.end();
-        if (!in_toolsets || (options_.read_only && !definition.annotations.read_only)) {
+        if (!selects(options_.selection, definition)) {
             continue;
         }
         Tool tool;
@@ -128,6 +117,25 @@ const Tool* Catalog::find(std::string_view name) const {
 
 const json::array& Catalog::list(ToolFields fields) const {
     return lists_.at(field_bits(fields));
+}
+
+json::array Catalog::list(ToolFields fields, const ToolSelection& narrowing) const {
+    const auto& all = list(fields);
+    json::array narrowed;
+    for (std::size_t i = 0; i < tools_.size(); ++i) {
+        if (visible(tools_[i], narrowing)) {
+            narrowed.push_back(all[i]);
+        }
+    }
+    return narrowed;
+}
+
+bool Catalog::visible(const Tool& tool, const ToolSelection& narrowing) {
+    return selects(narrowing, tool.definition);
+}
+
+std::optional<std::string> Catalog::unknown_name(const ToolSelection& narrowing) const {
+    return catalog::unknown_name(narrowing, known_);
 }
 
 std::variant<PreparedCall, std::string> Catalog::prepare(const Tool& tool,

@@ -12,6 +12,7 @@
 #include "catalog/definition_loader.hpp"
 #include "catalog/schema_check.hpp"
 #include "catalog/tool.hpp"
+#include "catalog/tool_selection.hpp"
 #include "upstream/request.hpp"
 
 namespace cmcp::catalog {
@@ -20,8 +21,7 @@ struct CatalogOptions {
     // Operator-configured values for arguments with defaultFrom, e.g. "scaleway.region" ->
     // "fr-par".
     std::map<std::string, std::string> defaults;
-    std::vector<std::string> toolsets;  // empty: every toolset
-    bool read_only = false;             // serve only tools with readOnlyHint
+    ToolSelection selection;  // which tools this server offers at all
     // Largest tool result (its JSON text) a model is given; list results beyond it are cut to
     // fewer items with a note on how to page, other results become an error that says so.
     std::size_t max_result_bytes = 64 * 1024;
@@ -50,7 +50,8 @@ struct PreparedCall {
 
 class Catalog {
   public:
-    // Throws std::invalid_argument when options name a toolset that does not exist.
+    // Throws std::invalid_argument when the selection names a toolset or tool that does not
+    // exist (the message lists the valid names).
     Catalog(Definitions definitions, CatalogOptions options);
     // The definitions compiled into this binary. Throws DefinitionError or std::invalid_argument.
     static Catalog from_embedded(CatalogOptions options);
@@ -61,6 +62,13 @@ class Catalog {
 
     // The tools/list `tools` array for a protocol version, built once per field set.
     const boost::json::array& list(ToolFields fields) const;
+    // The same, narrowed for one client (HTTP X-MCP-* headers); never wider than list().
+    boost::json::array list(ToolFields fields, const ToolSelection& narrowing) const;
+    // Whether a served tool is visible to a client with this narrowing.
+    static bool visible(const Tool& tool, const ToolSelection& narrowing);
+    // Checks names in a client's narrowing against every defined toolset and tool.
+    std::optional<std::string> unknown_name(const ToolSelection& narrowing) const;
+    const CatalogOptions& options() const { return options_; }
 
     // Validates arguments and builds the upstream request. On invalid arguments, returns a
     // message a model can act on: which argument, what was expected, what was given.
@@ -70,6 +78,7 @@ class Catalog {
   private:
     std::vector<Toolset> toolsets_;
     std::vector<Tool> tools_;
+    KnownNames known_;
     CatalogOptions options_;
     std::map<int, boost::json::array> lists_;  // keyed by ToolFields bits
 };

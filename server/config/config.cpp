@@ -34,6 +34,21 @@ std::vector<std::string> split_list(std::string_view text) {
     return items;
 }
 
+// true/false in the spellings people use for switches.
+std::optional<bool> parse_flag(std::string_view text) {
+    std::string lower;
+    for (const char c : text) {
+        lower.push_back(static_cast<char>(std::tolower(static_cast<unsigned char>(c))));
+    }
+    if (lower == "1" || lower == "true" || lower == "yes" || lower == "on") {
+        return true;
+    }
+    if (lower == "0" || lower == "false" || lower == "no" || lower == "off") {
+        return false;
+    }
+    return std::nullopt;
+}
+
 template <typename Number>
 std::optional<Number> parse_number(std::string_view text, Number minimum, Number maximum) {
     Number value{};
@@ -59,6 +74,103 @@ bool is_uuid(std::string_view text) {
     return true;
 }
 
+template <typename Number>
+std::optional<std::string> number_option(const std::string& value, std::string_view name,
+                                         Number minimum, Number maximum, Number& out) {
+    const auto parsed = parse_number<Number>(value, minimum, maximum);
+    if (!parsed) {
+        return std::string(name) + " must be a whole number from " + std::to_string(minimum) +
+               " to " + std::to_string(maximum) + ", not '" + value + "'";
+    }
+    out = *parsed;
+    return std::nullopt;
+}
+
+template <typename Duration>
+std::optional<std::string> duration_option(const std::string& value, std::string_view name,
+                                           long minimum, long maximum, Duration& out) {
+    long count = 0;
+    auto problem = number_option<long>(value, name, minimum, maximum, count);
+    if (!problem) {
+        out = Duration(count);
+    }
+    return problem;
+}
+
+std::optional<std::string> read_listen(Config& config, const std::string& value) {
+    const auto colon = value.rfind(':');
+    if (colon == std::string::npos || colon == 0) {
+        return "--listen takes HOST:PORT, e.g. 127.0.0.1:9090 or [::1]:9090";
+    }
+    std::string host = value.substr(0, colon);
+    if (host.size() >= 2 && host.front() == '[' && host.back() == ']') {
+        host = host.substr(1, host.size() - 2);
+    }
+    if (auto error = number_option<unsigned short>(value.substr(colon + 1), "--listen port", 0,
+                                                   65535, config.http.port)) {
+        return error;
+    }
+    config.http.host = host;
+    return std::nullopt;
+}
+
+std::optional<std::string> read_log_level(Config& config, const std::string& value) {
+    const auto level = parse_log_level(value);
+    if (!level) {
+        return "--log-level must be debug, info, notice, warning or error, not '" + value + "'";
+    }
+    config.log_level = *level;
+    return std::nullopt;
+}
+
+using Apply = std::optional<std::string> (*)(Config&, const std::string& value);
+
+struct Option {
+    std::string_view name;
+    bool takes_value;
+    Apply apply;
+};
+
+// Every command-line option, in one place: parsing and the --help coverage test use it.
+constexpr Option kOptions[] = {
+    {"--sandbox", false, [](Config& c, const std::string&) -> std::optional<std::string> { c.sandbox = true; return std::nullopt; }},
+    {"--read-only", false, [](Config& c, const std::string&) -> std::optional<std::string> { c.read_only = true; return std::nullopt; }},
+    {"--stateless", false, [](Config& c, const std::string&) -> std::optional<std::string> { c.http.stateless = true; return std::nullopt; }},
+    {"--allow-unauthenticated", false, [](Config& c, const std::string&) -> std::optional<std::string> { c.http.allow_unauthenticated_remote = true; return std::nullopt; }},
+    {"--listen", true, [](Config& c, const std::string& v) { return read_listen(c, v); }},
+    {"--toolsets", true, [](Config& c, const std::string& v) -> std::optional<std::string> { c.toolsets = split_list(v); return std::nullopt; }},
+    {"--tools", true, [](Config& c, const std::string& v) -> std::optional<std::string> { c.tools = split_list(v); return std::nullopt; }},
+    {"--exclude-tools", true, [](Config& c, const std::string& v) -> std::optional<std::string> { c.exclude_tools = split_list(v); return std::nullopt; }},
+    {"--audit-log", true, [](Config& c, const std::string& v) -> std::optional<std::string> { c.audit_log = v; return std::nullopt; }},
+    {"--max-result-bytes", true, [](Config& c, const std::string& v) { return number_option<std::size_t>(v, "--max-result-bytes", 1024, 1U << 30U, c.max_result_bytes); }},
+    {"--log-level", true, [](Config& c, const std::string& v) { return read_log_level(c, v); }},
+    {"--auth-token-file", true, [](Config& c, const std::string& v) -> std::optional<std::string> { c.http.auth_token_file = v; return std::nullopt; }},
+    {"--allowed-origins", true, [](Config& c, const std::string& v) -> std::optional<std::string> { c.http.allowed_origins = split_list(v); return std::nullopt; }},
+    {"--allowed-hosts", true, [](Config& c, const std::string& v) -> std::optional<std::string> { c.http.allowed_hosts = split_list(v); return std::nullopt; }},
+    {"--max-sessions", true, [](Config& c, const std::string& v) { return number_option<std::size_t>(v, "--max-sessions", 1, 1000000, c.http.max_sessions); }},
+    {"--session-idle-timeout", true, [](Config& c, const std::string& v) { return duration_option(v, "--session-idle-timeout", 1, 7 * 24 * 3600, c.http.session_idle_timeout); }},
+    {"--max-body-bytes", true, [](Config& c, const std::string& v) { return number_option<std::size_t>(v, "--max-body-bytes", 1024, 1U << 30U, c.http.max_body_bytes); }},
+    {"--max-connections", true, [](Config& c, const std::string& v) { return number_option<std::size_t>(v, "--max-connections", 1, 100000, c.http.max_connections); }},
+    {"--io-threads", true, [](Config& c, const std::string& v) { return number_option<unsigned>(v, "--io-threads", 1, 256, c.http.io_threads); }},
+    {"--workers", true, [](Config& c, const std::string& v) { return number_option<std::size_t>(v, "--workers", 1, 1024, c.worker_threads); }},
+    {"--max-queued-calls", true, [](Config& c, const std::string& v) { return number_option<std::size_t>(v, "--max-queued-calls", 1, 1000000, c.max_queued_calls); }},
+    {"--max-message-bytes", true, [](Config& c, const std::string& v) { return number_option<std::size_t>(v, "--max-message-bytes", 1024, 1U << 30U, c.max_message_bytes); }},
+    {"--shutdown-grace", true, [](Config& c, const std::string& v) { return duration_option(v, "--shutdown-grace", 0, 3600, c.shutdown_grace); }},
+    {"--connect-timeout-ms", true, [](Config& c, const std::string& v) { return duration_option(v, "--connect-timeout-ms", 1, 600000, c.upstream.connect_timeout); }},
+    {"--read-timeout-ms", true, [](Config& c, const std::string& v) { return duration_option(v, "--read-timeout-ms", 1, 600000, c.upstream.read_timeout); }},
+    {"--max-response-bytes", true, [](Config& c, const std::string& v) { return number_option<std::size_t>(v, "--max-response-bytes", 1024, 1U << 30U, c.upstream.max_response_bytes); }},
+    {"--max-attempts", true, [](Config& c, const std::string& v) { return number_option<int>(v, "--max-attempts", 1, 10, c.upstream.max_attempts); }},
+};
+
+const Option* find_option(std::string_view name) {
+    for (const auto& option : kOptions) {
+        if (option.name == name) {
+            return &option;
+        }
+    }
+    return nullptr;
+}
+
 class Parser {
   public:
     Parser(const std::vector<std::string>& args, const EnvLookup& env) : args_(args), env_(env) {}
@@ -76,12 +188,14 @@ class Parser {
             if (arg == "--version" || arg == "version") {
                 return ShowVersion{};
             }
-            if (arg == "stdio" || arg == "http") {
+            if (arg == "stdio" || arg == "http" || arg == "tools") {
                 if (mode_seen) {
-                    return ConfigError{"give one mode, stdio or http, not both"};
+                    return ConfigError{"give one command: stdio, http or tools"};
                 }
                 mode_seen = true;
-                config_.mode = arg == "stdio" ? Mode::stdio : Mode::http;
+                config_.mode = arg == "stdio"  ? Mode::stdio
+                               : arg == "http" ? Mode::http
+                                               : Mode::tools;
                 continue;
             }
             if (auto error = read_option(arg)) {
@@ -90,12 +204,30 @@ class Parser {
         }
         if (!mode_seen) {
             return ConfigError{
-                "missing mode: run `credentials-mcp stdio` or `credentials-mcp http`"};
+                "missing command: run `credentials-mcp stdio`, `credentials-mcp "
+                "http` or `credentials-mcp tools`"};
+        }
+        if (auto error = check_exposure()) {
+            return ConfigError{std::move(*error)};
         }
         return config_;
     }
 
   private:
+    // Serving the vendor credentials beyond this machine without authentication must be a
+    // deliberate choice.
+    std::optional<std::string> check_exposure() const {
+        const auto& http = config_.http;
+        if (config_.mode != Mode::http || is_loopback_host(http.host) ||
+            !http.auth_tokens.empty() || http.auth_token_file ||
+            http.allow_unauthenticated_remote) {
+            return std::nullopt;
+        }
+        return "refusing to listen on " + http.host +
+               " without authentication: set CREDENTIALS_MCP_AUTH_TOKENS or --auth-token-file, "
+               "or pass --allow-unauthenticated to accept the risk";
+    }
+
     std::optional<std::string> env(std::string_view name) const {
         auto value = env_(name);
         if (!value) {
@@ -141,8 +273,29 @@ class Parser {
         if (auto toolsets = env("CREDENTIALS_MCP_TOOLSETS")) {
             config_.toolsets = split_list(*toolsets);
         }
+        if (auto tools = env("CREDENTIALS_MCP_TOOLS")) {
+            config_.tools = split_list(*tools);
+        }
+        if (auto excluded = env("CREDENTIALS_MCP_EXCLUDE_TOOLS")) {
+            config_.exclude_tools = split_list(*excluded);
+        }
         if (auto read_only = env("CREDENTIALS_MCP_READ_ONLY")) {
-            config_.read_only = *read_only == "1" || *read_only == "true";
+            const auto parsed = parse_flag(*read_only);
+            if (!parsed) {
+                return "CREDENTIALS_MCP_READ_ONLY must be true or false (1/0, yes/no), not '" +
+                       *read_only + "'";
+            }
+            config_.read_only = *parsed;
+        }
+        if (auto path = env("CREDENTIALS_MCP_AUDIT_LOG")) {
+            config_.audit_log = *path;
+        }
+        if (auto limit = env("CREDENTIALS_MCP_MAX_RESULT_BYTES")) {
+            if (auto error =
+                    number_option<std::size_t>(*limit, "CREDENTIALS_MCP_MAX_RESULT_BYTES", 1024,
+                                               1U << 30U, config_.max_result_bytes)) {
+                return error;
+            }
         }
         if (auto level = env("CREDENTIALS_MCP_LOG_LEVEL")) {
             const auto parsed = parse_log_level(*level);
@@ -154,153 +307,27 @@ class Parser {
         return std::nullopt;
     }
 
-    template <typename Number>
-    static std::optional<std::string> number_option(const std::string& value, std::string_view name,
-                                                    Number minimum, Number maximum, Number& out) {
-        const auto parsed = parse_number<Number>(value, minimum, maximum);
-        if (!parsed) {
-            return std::string(name) + " must be a whole number from " + std::to_string(minimum) +
-                   " to " + std::to_string(maximum) + ", not '" + value + "'";
-        }
-        out = *parsed;
-        return std::nullopt;
-    }
-
-    template <typename Duration>
-    static std::optional<std::string> duration_option(const std::string& value,
-                                                      std::string_view name, long minimum,
-                                                      long maximum, Duration& out) {
-        long count = 0;
-        auto problem = number_option<long>(value, name, minimum, maximum, count);
-        if (!problem) {
-            out = Duration(count);
-        }
-        return problem;
-    }
-
-    std::optional<std::string> read_listen(const std::string& value) {
-        const auto colon = value.rfind(':');
-        if (colon == std::string::npos || colon == 0) {
-            return "--listen takes HOST:PORT, e.g. 127.0.0.1:9090 or [::1]:9090";
-        }
-        std::string host = value.substr(0, colon);
-        if (host.size() >= 2 && host.front() == '[' && host.back() == ']') {
-            host = host.substr(1, host.size() - 2);
-        }
-        if (auto error = number_option<unsigned short>(value.substr(colon + 1), "--listen port", 0,
-                                                       65535, config_.http.port)) {
-            return error;
-        }
-        config_.http.host = host;
-        return std::nullopt;
-    }
-
-    std::optional<std::string> read_flag(std::string_view name) {
-        if (name == "--sandbox") {
-            config_.sandbox = true;
-        } else if (name == "--read-only") {
-            config_.read_only = true;
-        } else if (name == "--stateless") {
-            config_.http.stateless = true;
-        } else if (name == "--allow-unauthenticated") {
-            config_.http.allow_unauthenticated_remote = true;
-        } else {
-            return "unknown argument '" + std::string(name) + "' (see credentials-mcp --help)";
-        }
-        return std::nullopt;
-    }
-
-    std::optional<std::string> read_valued(std::string_view name, const std::string& v) {
-        auto& http = config_.http;
-        auto& upstream = config_.upstream;
-        if (name == "--listen")
-            return read_listen(v);
-        if (name == "--toolsets") {
-            config_.toolsets = split_list(v);
-            return std::nullopt;
-        }
-        if (name == "--log-level") {
-            const auto level = parse_log_level(v);
-            if (!level) {
-                return "--log-level must be debug, info, notice, warning or error, not '" + v + "'";
-            }
-            config_.log_level = *level;
-            return std::nullopt;
-        }
-        if (name == "--auth-token-file") {
-            http.auth_token_file = v;
-            return std::nullopt;
-        }
-        if (name == "--allowed-origins") {
-            http.allowed_origins = split_list(v);
-            return std::nullopt;
-        }
-        if (name == "--allowed-hosts") {
-            http.allowed_hosts = split_list(v);
-            return std::nullopt;
-        }
-        if (name == "--max-sessions")
-            return number_option<std::size_t>(v, name, 1, 1000000, http.max_sessions);
-        if (name == "--session-idle-timeout")
-            return duration_option(v, name, 1, 7 * 24 * 3600, http.session_idle_timeout);
-        if (name == "--max-body-bytes")
-            return number_option<std::size_t>(v, name, 1024, 1U << 30U, http.max_body_bytes);
-        if (name == "--max-connections")
-            return number_option<std::size_t>(v, name, 1, 100000, http.max_connections);
-        if (name == "--io-threads")
-            return number_option<unsigned>(v, name, 1, 256, http.io_threads);
-        if (name == "--workers")
-            return number_option<std::size_t>(v, name, 1, 1024, config_.worker_threads);
-        if (name == "--max-queued-calls")
-            return number_option<std::size_t>(v, name, 0, 1000000, config_.max_queued_calls);
-        if (name == "--max-message-bytes")
-            return number_option<std::size_t>(v, name, 1024, 1U << 30U, config_.max_message_bytes);
-        if (name == "--shutdown-grace")
-            return duration_option(v, name, 0, 3600, config_.shutdown_grace);
-        if (name == "--connect-timeout-ms")
-            return duration_option(v, name, 1, 600000, upstream.connect_timeout);
-        if (name == "--read-timeout-ms")
-            return duration_option(v, name, 1, 600000, upstream.read_timeout);
-        if (name == "--max-response-bytes")
-            return number_option<std::size_t>(v, name, 1024, 1U << 30U,
-                                              upstream.max_response_bytes);
-        if (name == "--max-attempts")
-            return number_option<int>(v, name, 1, 10, upstream.max_attempts);
-        return "unknown argument '" + std::string(name) + "' (see credentials-mcp --help)";
-    }
-
-    static bool takes_value(std::string_view name) {
-        static constexpr std::string_view kValued[] = {
-            "--listen",           "--toolsets",
-            "--log-level",        "--auth-token-file",
-            "--allowed-origins",  "--allowed-hosts",
-            "--max-sessions",     "--session-idle-timeout",
-            "--max-body-bytes",   "--max-connections",
-            "--io-threads",       "--workers",
-            "--max-queued-calls", "--max-message-bytes",
-            "--shutdown-grace",   "--connect-timeout-ms",
-            "--read-timeout-ms",  "--max-response-bytes",
-            "--max-attempts"};
-        return std::find(std::begin(kValued), std::end(kValued), name) != std::end(kValued);
-    }
-
     // `--name value` and `--name=value` are both accepted.
     std::optional<std::string> read_option(const std::string& arg) {
         const auto equals = arg.find('=');
         const std::string name = arg.substr(0, equals);
-        if (!takes_value(name)) {
+        const auto* option = find_option(name);
+        if (option == nullptr) {
+            return "unknown argument '" + name + "'";
+        }
+        if (!option->takes_value) {
             if (equals != std::string::npos) {
                 return "option " + name + " takes no value";
             }
-            return read_flag(name);
+            return option->apply(config_, "");
         }
         if (equals != std::string::npos) {
-            return read_valued(name, arg.substr(equals + 1));
+            return option->apply(config_, arg.substr(equals + 1));
         }
         if (index_ + 1 >= args_.size()) {
             return name + " needs a value";
         }
-        return read_valued(name, args_[++index_]);
+        return option->apply(config_, args_[++index_]);
     }
 
     const std::vector<std::string>& args_;
@@ -313,6 +340,41 @@ class Parser {
 
 ParseResult parse_config(const std::vector<std::string>& args, const EnvLookup& env) {
     return Parser(args, env).parse();
+}
+
+std::vector<std::string_view> option_names() {
+    std::vector<std::string_view> names;
+    for (const auto& option : kOptions) {
+        names.push_back(option.name);
+    }
+    return names;
+}
+
+std::vector<std::string_view> environment_variables() {
+    return {"SCW_SECRET_KEY",
+            "SCALEWAY_API_KEY",
+            "SCW_DEFAULT_REGION",
+            "SCW_DEFAULT_PROJECT_ID",
+            "SCW_DEFAULT_ORGANIZATION_ID",
+            "PLANETSCALE_SERVICE_TOKEN_ID",
+            "PLANETSCALE_SERVICE_TOKEN",
+            "PLANETSCALE_API_KEY",
+            "PLANETSCALE_ORG",
+            "SCALEWAY_API_URL",
+            "PLANETSCALE_API_URL",
+            "CREDENTIALS_MCP_AUTH_TOKENS",
+            "CREDENTIALS_MCP_AUTH_TOKEN_FILE",
+            "CREDENTIALS_MCP_TOOLSETS",
+            "CREDENTIALS_MCP_TOOLS",
+            "CREDENTIALS_MCP_EXCLUDE_TOOLS",
+            "CREDENTIALS_MCP_READ_ONLY",
+            "CREDENTIALS_MCP_LOG_LEVEL",
+            "CREDENTIALS_MCP_AUDIT_LOG",
+            "CREDENTIALS_MCP_MAX_RESULT_BYTES"};
+}
+
+bool is_loopback_host(std::string_view host) {
+    return host == "localhost" || host == "::1" || host.starts_with("127.");
 }
 
 EnvLookup process_environment() {

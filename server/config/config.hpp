@@ -14,7 +14,8 @@
 
 namespace cmcp::config {
 
-enum class Mode { stdio, http };
+// stdio and http serve MCP; tools prints the table of tools the flags select, for operators.
+enum class Mode { stdio, http, tools };
 
 // Streamable HTTP settings (credentials-mcp http ...).
 struct HttpSettings {
@@ -48,8 +49,15 @@ struct Config {
     Mode mode = Mode::stdio;
     bool sandbox = false;
     LogLevel log_level = LogLevel::info;
+    // Which tools are offered: toolsets plus tools (all when both are empty), minus
+    // exclude_tools; read_only keeps only read-only tools. Checked against the catalog later.
     std::vector<std::string> toolsets;
+    std::vector<std::string> tools;
+    std::vector<std::string> exclude_tools;
     bool read_only = false;
+    // One JSON line per call of a tool that is not read-only, appended to this file.
+    std::optional<std::string> audit_log;
+    std::size_t max_result_bytes = 64 * 1024;
     // Values for tool arguments with defaultFrom, e.g. "scaleway.region" -> "fr-par".
     std::map<std::string, std::string> defaults;
     std::size_t worker_threads = 16;
@@ -75,6 +83,14 @@ using ParseResult = std::variant<Config, ShowHelp, ShowVersion, ConfigError>;
 ParseResult parse_config(const std::vector<std::string>& args, const EnvLookup& env);
 
 std::string usage_text();
+
+// Every command-line option name, and every environment variable the server reads (its own
+// and the upstream credentials), so a test can check that --help documents them all.
+std::vector<std::string_view> option_names();
+std::vector<std::string_view> environment_variables();
+
+// localhost, ::1 and 127.0.0.0/8: addresses other machines cannot reach.
+bool is_loopback_host(std::string_view host);
 
 // Reads the process environment (the only impure piece).
 EnvLookup process_environment();

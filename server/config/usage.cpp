@@ -8,51 +8,71 @@ credentials: Scaleway Functions tokens, IAM JWTs, Secret Manager secrets, Planet
 service tokens (23 tools).
 
 Usage:
-  credentials-mcp stdio [options]          MCP over stdin/stdout (Claude Desktop, Claude Code, VS Code, Cursor)
-  credentials-mcp http  [options]          MCP over Streamable HTTP at http://HOST:PORT/mcp
+  credentials-mcp stdio [options]   MCP over stdin/stdout (Claude Desktop, Claude Code, VS Code, Cursor)
+  credentials-mcp http  [options]   MCP over Streamable HTTP at http://HOST:PORT/mcp
+  credentials-mcp tools [options]   Print the tools the options select (name, toolset, hints)
   credentials-mcp --help | --version
 
-Options (both modes):
-  --sandbox                 Call an embedded simulator of the upstream APIs instead of the real
-                            ones; demo data, no account needed. Real credentials are not used.
-  --toolsets LIST           Serve only these toolsets (comma-separated): scaleway-functions,
-                            scaleway-iam, scaleway-secrets, planetscale. Env CREDENTIALS_MCP_TOOLSETS.
-  --read-only               Serve only read-only tools. Env CREDENTIALS_MCP_READ_ONLY=1.
-  --log-level LEVEL         stderr log level: debug, info, notice, warning, error (default info).
-                            Env CREDENTIALS_MCP_LOG_LEVEL.
-  --workers N               Threads making upstream calls (default 16).
-  --max-queued-calls N      Calls waiting for a worker before new ones are refused (default 256).
-  --max-message-bytes N     Largest stdio message accepted (default 4194304).
-  --shutdown-grace S        Seconds in-flight calls may finish at shutdown (default 10).
-  --connect-timeout-ms MS   Upstream connect timeout (default 5000).
-  --read-timeout-ms MS      Upstream read timeout (default 30000).
-  --max-response-bytes N    Largest upstream response accepted (default 8388608).
-  --max-attempts N          Attempts for idempotent calls on 429/502/503/504/connection errors
-                            (default 4, exponential backoff with jitter).
+Options override the environment variables named with them. A configuration error is one
+line on stderr and exit code 2.
+
+Which tools are offered (lists are comma-separated):
+  --toolsets LIST          Tools of these toolsets: scaleway-functions, scaleway-iam,
+                           scaleway-secrets, planetscale.           Env CREDENTIALS_MCP_TOOLSETS
+  --tools LIST             These tools (added to --toolsets; alone, only these).
+                                                                    Env CREDENTIALS_MCP_TOOLS
+  --exclude-tools LIST     Never these tools; wins over --toolsets and --tools.
+                                                                    Env CREDENTIALS_MCP_EXCLUDE_TOOLS
+  --read-only              Only read-only tools; wins over everything.
+                                                                    Env CREDENTIALS_MCP_READ_ONLY=1
+  Unknown names are an error listing the valid ones. Over HTTP a client can narrow the set
+  further (never widen it) with headers X-MCP-Toolsets, X-MCP-Tools, X-MCP-Exclude-Tools and
+  X-MCP-Readonly: true.
+
+Behaviour (both modes):
+  --sandbox                Call an embedded simulator of the upstream APIs instead of the real
+                           ones; demo data, no account needed; real credentials are not used.
+  --audit-log PATH         Append one JSON line per call of a tool that is not read-only (time,
+                           client, tool, arguments with secrets redacted, upstream status,
+                           duration, outcome).                      Env CREDENTIALS_MCP_AUDIT_LOG
+  --max-result-bytes N     Largest tool result given to a model (default 65536); list results
+                           beyond it are cut, with a note on how to page.
+                                                                    Env CREDENTIALS_MCP_MAX_RESULT_BYTES
+  --log-level LEVEL        stderr log level: debug, info, notice, warning, error (default info).
+                                                                    Env CREDENTIALS_MCP_LOG_LEVEL
+  --workers N              Threads making upstream calls (default 16).
+  --max-queued-calls N     Calls waiting for a worker before new ones are refused (default 256).
+  --max-message-bytes N    Largest stdio message accepted (default 4194304).
+  --shutdown-grace S       Seconds in-flight calls may finish at shutdown (default 10).
+  --connect-timeout-ms MS  Upstream connect timeout (default 5000).
+  --read-timeout-ms MS     Upstream read timeout (default 30000).
+  --max-response-bytes N   Largest upstream response accepted (default 8388608).
+  --max-attempts N         Attempts for idempotent calls on 429/502/503/504/connection errors
+                           (default 4, exponential backoff with jitter).
 
 HTTP mode:
-  --listen HOST:PORT        Address to serve (default 127.0.0.1:9090); /mcp, /healthz, /metrics.
-  --stateless               No sessions: every request is self-contained (for load balancers).
-  --auth-token-file PATH    Accepted bearer tokens, one per line. Env CREDENTIALS_MCP_AUTH_TOKEN_FILE;
-                            env CREDENTIALS_MCP_AUTH_TOKENS takes a comma-separated list.
-  --allow-unauthenticated   Allow a non-loopback --listen without bearer tokens (logs a warning).
-  --allowed-origins LIST    Extra allowed Origin values (default: localhost, 127.0.0.1, [::1]).
-  --allowed-hosts LIST      Extra allowed Host names (default: localhost, 127.0.0.1, [::1]).
-  --max-sessions N          Live sessions before new ones are refused (default 1000).
-  --session-idle-timeout S  Seconds before an idle session expires (default 1800).
-  --max-body-bytes N        Largest request body (default 4194304).
-  --max-connections N       Concurrent connections (default 512).
-  --io-threads N            I/O threads (default: one per core).
+  --listen HOST:PORT       Address to serve (default 127.0.0.1:9090); /mcp, /healthz, /metrics.
+  --stateless              No sessions: every request is self-contained (for load balancers).
+  --auth-token-file PATH   Accepted bearer tokens, one per line.     Env CREDENTIALS_MCP_AUTH_TOKEN_FILE
+                           Env CREDENTIALS_MCP_AUTH_TOKENS takes a comma-separated list.
+  --allow-unauthenticated  Allow a non-loopback --listen without bearer tokens (logs a warning).
+  --allowed-origins LIST   Extra allowed Origin values (default: localhost, 127.0.0.1, [::1]).
+  --allowed-hosts LIST     Extra allowed Host names (default: localhost, 127.0.0.1, [::1]).
+  --max-sessions N         Live sessions before new ones are refused (default 1000).
+  --session-idle-timeout S Seconds before an idle session expires (default 1800).
+  --max-body-bytes N       Largest request body (default 4194304).
+  --max-connections N      Concurrent connections (default 512).
+  --io-threads N           I/O threads (default: one per core).
 
-Upstream credentials and defaults (environment):
-  SCW_SECRET_KEY            Scaleway API secret key (also read: SCALEWAY_API_KEY).
-  SCW_DEFAULT_REGION        Region used when a call omits it (fr-par, nl-ams, pl-waw).
-  SCW_DEFAULT_PROJECT_ID    Project used by create-secret when omitted.
+Upstream credentials and defaults (environment only):
+  SCW_SECRET_KEY           Scaleway API secret key (also read: SCALEWAY_API_KEY).
+  SCW_DEFAULT_REGION       Region used when a call omits it (fr-par, nl-ams, pl-waw).
+  SCW_DEFAULT_PROJECT_ID   Project used by create-secret when omitted.
   SCW_DEFAULT_ORGANIZATION_ID  Organization used by list-secrets when omitted.
   PLANETSCALE_SERVICE_TOKEN_ID + PLANETSCALE_SERVICE_TOKEN
-                            PlanetScale service token (also read: PLANETSCALE_API_KEY, either
-                            "id:token" or an OAuth access token sent as Bearer).
-  PLANETSCALE_ORG           Organization used when a call omits it.
+                           PlanetScale service token (also read: PLANETSCALE_API_KEY, either
+                           "id:token" or an OAuth access token sent as Bearer).
+  PLANETSCALE_ORG          Organization used when a call omits it.
   SCALEWAY_API_URL, PLANETSCALE_API_URL  Override the API base URLs (proxies, tests).
 )";
 }

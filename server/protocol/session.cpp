@@ -149,7 +149,8 @@ void Session::cancel_all() {
     }
 }
 
-void Session::handle_text(std::string_view text, std::shared_ptr<Exchange> exchange) {
+void Session::handle_text(std::string_view text, std::shared_ptr<Exchange> exchange,
+                          RequestScope scope) {
     json::parse_options options;
     options.max_depth = kMaxJsonDepth;
     std::string error;
@@ -159,13 +160,14 @@ void Session::handle_text(std::string_view text, std::shared_ptr<Exchange> excha
             json::value(make_error(nullptr, error_code::parse_error, "Parse error: " + error)));
         return;
     }
-    handle(*message, std::move(exchange));
+    handle(*message, std::move(exchange), scope);
 }
 
-void Session::handle(const json::value& message, std::shared_ptr<Exchange> exchange) {
+void Session::handle(const json::value& message, std::shared_ptr<Exchange> exchange,
+                     RequestScope scope) {
     const auto* batch = message.if_array();
     if (batch == nullptr) {
-        handle_single(message, exchange);
+        handle_single(message, exchange, scope);
         return;
     }
     const auto version = protocol_version();
@@ -199,11 +201,12 @@ void Session::handle(const json::value& message, std::shared_ptr<Exchange> excha
                            "Invalid Request: initialize must not be part of a batch")));
             continue;
         }
-        handle_single(element, element_exchange);
+        handle_single(element, element_exchange, scope);
     }
 }
 
-void Session::handle_single(const json::value& message, const std::shared_ptr<Exchange>& exchange) {
+void Session::handle_single(const json::value& message, const std::shared_ptr<Exchange>& exchange,
+                            RequestScope scope) {
     const auto* object = message.if_object();
     if (object == nullptr) {
         exchange->finish(
@@ -260,12 +263,12 @@ void Session::handle_single(const json::value& message, const std::shared_ptr<Ex
         exchange->finish(std::nullopt);
         return;
     }
-    handle_request(*id, method->get_string(), *params, exchange);
+    handle_request(*id, method->get_string(), *params, exchange, scope);
 }
 
 void Session::handle_request(const json::value& id, std::string_view method,
-                             const json::object& params,
-                             const std::shared_ptr<Exchange>& exchange) {
+                             const json::object& params, const std::shared_ptr<Exchange>& exchange,
+                             RequestScope scope) {
     services_.logger->debug("request {} id={}", method, json::serialize(id));
     if (method == "ping") {
         exchange->finish(json::value(make_result(id, json::object())));
@@ -296,8 +299,18 @@ void Session::handle_request(const json::value& id, std::string_view method,
             return;
         }
         const auto features = features_of(protocol_version().value_or(std::string(kLatestVersion)));
-        exchange->finish(json::value(make_result(
-            id, json::object{{"tools", services_.catalog.list(features.tool_fields)}})));
+        json::array tools;
+        if (options_.narrowing || scope.narrowing != nullptr) {
+            for (const auto& tool : services_.catalog.list(features.tool_fields)) {
+                const auto* served = services_.catalog.find(tool.at("name").as_string());
+                if (served != nullptr && visible(*served, scope)) {
+                    tools.push_back(tool);
+                }
+            }
+        } else {
+            tools = services_.catalog.list(features.tool_fields);
+        }
+        exchange->finish(json::value(make_result(id, json::object{{"tools", std::move(tools)}})));
         return;
     }
     if (method == "logging/setLevel") {
@@ -319,7 +332,7 @@ void Session::handle_request(const json::value& id, std::string_view method,
         exchange->finish(json::value(make_result(id, json::object())));
         return;
     }
-    call_tool(id, params, exchange);
+    call_tool(id, params, exchange, scope);
 }
 
 void Session::handle_notification(std::string_view method, const json::object& params) {
@@ -383,7 +396,7 @@ json::value Session::initialize(const json::value& id, const json::object& param
 }
 
 void Session::call_tool(const json::value& id, const json::object& params,
-                        const std::shared_ptr<Exchange>& exchange) {
+                        const std::shared_ptr<Exchange>& exchange, RequestScope scope) {
     const auto* name = params.if_contains("name");
     if (name == nullptr || !name->is_string()) {
         exchange->finish(
@@ -391,11 +404,14 @@ void Session::call_tool(const json::value& id, const json::object& params,
                                    "Invalid params: tools/call needs params.name (a string)")));
         return;
     }
+    // A tool this client cannot see does not exist for it: same answer as an unknown name.
     const auto* tool = services_.catalog.find(name->get_string());
-    if (tool == nullptr) {
+    if (tool == nullptr || !visible(*tool, scope)) {
         json::array available;
         for (const auto& served : services_.catalog.tools()) {
-            available.push_back(json::value(served.definition.name));
+            if (visible(served, scope)) {
+                available.push_back(json::value(served.definition.name));
+            }
         }
         exchange->finish(
             json::value(make_error(id, error_code::invalid_params,
@@ -430,6 +446,7 @@ void Session::call_tool(const json::value& id, const json::object& params,
             services_.on_tool_call(tool->definition.name, "invalid_arguments",
                                    std::chrono::milliseconds(0));
         }
+        audit(*tool, *arguments, std::nullopt, std::chrono::milliseconds(0), "invalid_arguments");
         exchange->finish(json::value(make_result(id, catalog::error_result(std::move(*problem)))));
         return;
     }
@@ -447,6 +464,7 @@ void Session::call_tool(const json::value& id, const json::object& params,
     auto self = shared_from_this();
     if (!services_.runner.try_post([self, call] { self->run_call(call); })) {
         services_.logger->warn("tool {}: refused, worker pool saturated", tool->definition.name);
+        audit(*tool, call->prepared.arguments, std::nullopt, std::chrono::milliseconds(0), "busy");
         complete_call(*call,
                       json::value(make_result(
                           id, catalog::error_result(
@@ -469,13 +487,16 @@ void Session::run_call(const std::shared_ptr<Call>& call) {
     }
     const bool structured =
         features_of(protocol_version().value_or(std::string(kLatestVersion))).structured_content;
-    auto result = catalog::make_call_result(call->tool, call->prepared, outcome, structured,
-                                            services_.logger);
+    auto result =
+        catalog::make_call_result(call->tool, call->prepared, outcome, structured,
+                                  services_.catalog.options().max_result_bytes, services_.logger);
     const bool is_error = result.contains("isError");
     const auto elapsed = std::chrono::duration_cast<std::chrono::milliseconds>(
         std::chrono::steady_clock::now() - call->started);
+    const auto* response = std::get_if<upstream::Response>(&outcome);
+    const std::string_view outcome_name = is_error ? "error" : "ok";
     std::string summary = "tool " + definition.name + ": " + request.method + " " + request.path;
-    if (const auto* response = std::get_if<upstream::Response>(&outcome)) {
+    if (response != nullptr) {
         summary += " -> HTTP " + std::to_string(response->status);
         if (response->attempts > 1) {
             summary += " after " + std::to_string(response->attempts) + " attempts";
@@ -488,9 +509,27 @@ void Session::run_call(const std::shared_ptr<Call>& call) {
     services_.logger->info("{}", summary);
     // Retries already warned; the outcome itself is in the result, so only detail levels.
     send_log(*call, is_error ? LogLevel::info : LogLevel::debug, summary);
+    // Written before the result goes out, so the log holds every change a client saw.
+    audit(call->tool, call->prepared.arguments,
+          response != nullptr ? std::optional<int>(response->status) : std::nullopt, elapsed,
+          outcome_name);
     send_progress(*call, {1, 1, is_error ? "Failed" : "Done"});
-    complete_call(*call, json::value(make_result(call->id, std::move(result))),
-                  is_error ? "error" : "ok");
+    complete_call(*call, json::value(make_result(call->id, std::move(result))), outcome_name);
+}
+
+bool Session::visible(const catalog::Tool& tool, RequestScope scope) const {
+    return (!options_.narrowing || catalog::Catalog::visible(tool, *options_.narrowing)) &&
+           (scope.narrowing == nullptr || catalog::Catalog::visible(tool, *scope.narrowing));
+}
+
+void Session::audit(const catalog::Tool& tool, const json::object& arguments,
+                    std::optional<int> upstream_status, std::chrono::milliseconds duration,
+                    std::string_view outcome) const {
+    if (!services_.audit || tool.definition.annotations.read_only) {
+        return;
+    }
+    services_.audit(AuditRecord{options_.client, tool.definition.name, arguments, upstream_status,
+                                duration, outcome});
 }
 
 void Session::complete_call(Call& call, std::optional<json::value> reply,
@@ -534,6 +573,10 @@ void Session::cancel_call(const std::string& key, std::string_view reason) {
     }
     services_.logger->info("tool {}: cancelled ({})", call->tool.definition.name, reason);
     call->control.cancel();
+    audit(call->tool, call->prepared.arguments, std::nullopt,
+          std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() -
+                                                                call->started),
+          "cancelled");
     complete_call(*call, std::nullopt, "cancelled");
 }
 

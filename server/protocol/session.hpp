@@ -13,6 +13,7 @@
 #include <string_view>
 
 #include "catalog/catalog.hpp"
+#include "protocol/audit.hpp"
 #include "protocol/exchange.hpp"
 #include "support/log_level.hpp"
 #include "support/logging.hpp"
@@ -41,6 +42,7 @@ struct Services {
     Logger logger;
     ServerIdentity identity;
     ToolCallObserver on_tool_call;  // may be empty
+    AuditRecorder audit;            // may be empty
 };
 
 struct SessionOptions {
@@ -50,6 +52,16 @@ struct SessionOptions {
     std::optional<std::string> protocol_version;
     // notifications/message below this level are not sent until logging/setLevel says so.
     LogLevel client_log_level = LogLevel::warning;
+    // Who is on the other end, for the audit log: "stdio", "session 1a2b3c4d", ...
+    std::string client = "stdio";
+    // Narrows the served tools for this session's whole life (HTTP X-MCP-* headers on
+    // initialize); a narrowing can hide tools, never add any.
+    std::optional<catalog::ToolSelection> narrowing;
+};
+
+// What one inbound message carries besides its JSON (HTTP headers of that request).
+struct RequestScope {
+    const catalog::ToolSelection* narrowing = nullptr;  // further narrowing for this request
 };
 
 // One MCP session: the JSON-RPC dispatcher and lifecycle state, free of any transport.
@@ -66,8 +78,10 @@ class Session : public std::enable_shared_from_this<Session> {
     ~Session();
 
     // Parses one JSON text (an object, or an array when batches are allowed) and dispatches it.
-    void handle_text(std::string_view text, std::shared_ptr<Exchange> exchange);
-    void handle(const boost::json::value& message, std::shared_ptr<Exchange> exchange);
+    void handle_text(std::string_view text, std::shared_ptr<Exchange> exchange,
+                     RequestScope scope = {});
+    void handle(const boost::json::value& message, std::shared_ptr<Exchange> exchange,
+                RequestScope scope = {});
 
     std::optional<std::string> protocol_version() const;
     bool initialized() const;
@@ -82,16 +96,20 @@ class Session : public std::enable_shared_from_this<Session> {
     struct Call;
     class BatchExchange;
 
-    void handle_single(const boost::json::value& message,
-                       const std::shared_ptr<Exchange>& exchange);
+    void handle_single(const boost::json::value& message, const std::shared_ptr<Exchange>& exchange,
+                       RequestScope scope);
     void handle_request(const boost::json::value& id, std::string_view method,
                         const boost::json::object& params,
-                        const std::shared_ptr<Exchange>& exchange);
+                        const std::shared_ptr<Exchange>& exchange, RequestScope scope);
+    bool visible(const catalog::Tool& tool, RequestScope scope) const;
+    void audit(const catalog::Tool& tool, const boost::json::object& arguments,
+               std::optional<int> upstream_status, std::chrono::milliseconds duration,
+               std::string_view outcome) const;
     void handle_notification(std::string_view method, const boost::json::object& params);
 
     boost::json::value initialize(const boost::json::value& id, const boost::json::object& params);
     void call_tool(const boost::json::value& id, const boost::json::object& params,
-                   const std::shared_ptr<Exchange>& exchange);
+                   const std::shared_ptr<Exchange>& exchange, RequestScope scope);
     void run_call(const std::shared_ptr<Call>& call);
     void complete_call(Call& call, std::optional<boost::json::value> reply,
                        std::string_view outcome);

@@ -304,7 +304,7 @@ TEST(CatalogFiltering, EveryToolByDefault) {
 
 TEST(CatalogFiltering, ToolsetSubset) {
     CatalogOptions options;
-    options.toolsets = {"scaleway-iam"};
+    options.selection.toolsets = {"scaleway-iam"};
     const Catalog catalog(definitions(), options);
     EXPECT_THAT(names_of(catalog), ::testing::ElementsAre("list-jwts", "get-jwt", "delete-jwt"));
     EXPECT_EQ(catalog.list({true, true}).size(), 3U);
@@ -314,7 +314,7 @@ TEST(CatalogFiltering, ToolsetSubset) {
 
 TEST(CatalogFiltering, SeveralToolsets) {
     CatalogOptions options;
-    options.toolsets = {"planetscale", "scaleway-secrets"};
+    options.selection.toolsets = {"planetscale", "scaleway-secrets"};
     const Catalog catalog(definitions(), options);
     EXPECT_EQ(catalog.tools().size(), 6U + 10U);
     for (const auto& tool : catalog.tools()) {
@@ -325,7 +325,7 @@ TEST(CatalogFiltering, SeveralToolsets) {
 
 TEST(CatalogFiltering, ReadOnlyKeepsOnlyReadOnlyTools) {
     CatalogOptions options;
-    options.read_only = true;
+    options.selection.read_only = true;
     const Catalog catalog(definitions(), options);
     EXPECT_THAT(names_of(catalog),
                 ::testing::UnorderedElementsAre(
@@ -341,8 +341,8 @@ TEST(CatalogFiltering, ReadOnlyKeepsOnlyReadOnlyTools) {
 
 TEST(CatalogFiltering, ReadOnlyAndToolsetsCombine) {
     CatalogOptions options;
-    options.read_only = true;
-    options.toolsets = {"planetscale", "scaleway-iam"};
+    options.selection.read_only = true;
+    options.selection.toolsets = {"planetscale", "scaleway-iam"};
     const Catalog catalog(definitions(), options);
     EXPECT_THAT(names_of(catalog),
                 ::testing::ElementsAre("list-service-tokens", "get-service-token",
@@ -351,7 +351,7 @@ TEST(CatalogFiltering, ReadOnlyAndToolsetsCombine) {
 
 TEST(CatalogFiltering, UnknownToolsetNamesTheKnownOnes) {
     CatalogOptions options;
-    options.toolsets = {"scaleway-iam", "scaleway-dns"};
+    options.selection.toolsets = {"scaleway-iam", "scaleway-dns"};
     try {
         const Catalog catalog(definitions(), options);
         FAIL() << "an unknown toolset was accepted";
@@ -367,13 +367,13 @@ TEST(CatalogFiltering, UnknownToolsetNamesTheKnownOnes) {
 
 TEST(CatalogFiltering, FromEmbeddedAlsoRefusesAnUnknownToolset) {
     CatalogOptions options;
-    options.toolsets = {"scaleway-secret-manager"};  // the file name, not the toolset name
+    options.selection.toolsets = {"scaleway-secret-manager"};  // the file name, not the toolset name
     EXPECT_THROW(Catalog::from_embedded(options), std::invalid_argument);
 }
 
 TEST(CatalogFiltering, DefaultsApplyToTheFilteredTools) {
     CatalogOptions options = options_with_defaults();
-    options.toolsets = {"scaleway-functions"};
+    options.selection.toolsets = {"scaleway-functions"};
     const Catalog catalog(definitions(), options);
     EXPECT_EQ(catalog.tools().size(), 4U);
     const auto call = prepare_ok(catalog, "list-all-tokens", {});

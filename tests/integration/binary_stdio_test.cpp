@@ -103,16 +103,30 @@ TEST(BinaryStdio, CommandLineErrorsExitWithUsageCode) {
         std::string needle;
     };
     for (const auto& [args, code, needle] : std::vector<Case>{
-             {{}, 2, "missing mode"},
+             {{}, 2, "missing command"},
              {{"stdio", "--bogus"}, 2, "unknown argument '--bogus'"},
              {{"http", "--listen", "nowhere"}, 2, "HOST:PORT"},
              {{"http", "--max-sessions", "0"}, 2, "--max-sessions"},
-             {{"stdio", "--toolsets", "nope"}, 1, "known toolsets"},
+             {{"stdio", "--toolsets", "nope"},
+              2,
+              "valid toolsets: planetscale, scaleway-functions"},
+             {{"stdio", "--exclude-tools", "drop-db"}, 2, "unknown tool 'drop-db'; valid tools:"},
+             {{"http", "--listen", "0.0.0.0:0"}, 2, "--allow-unauthenticated"},
+             {{"stdio", "--audit-log", "/nonexistent-dir/audit.log"},
+              2,
+              "cannot open the audit log"},
+             {{"http", "--auth-token-file", "/nonexistent-file"},
+              2,
+              "cannot read the auth token file"},
          }) {
         ChildProcess process(CMCP_BINARY_PATH, args);
         process.close_stdin();
         EXPECT_EQ(process.wait(), code) << needle;
-        EXPECT_NE(process.stderr_text().find(needle), std::string::npos) << process.stderr_text();
+        const auto errors = process.stderr_text();
+        EXPECT_NE(errors.find(needle), std::string::npos) << errors;
+        // One clear line: nothing logged before it, nothing after.
+        EXPECT_EQ(std::count(errors.begin(), errors.end(), '\n'), 1) << errors;
+        EXPECT_EQ(errors.rfind("credentials-mcp: ", 0), 0U) << errors;
         EXPECT_EQ(process.stdout_rest(1s), "") << needle;
     }
 }

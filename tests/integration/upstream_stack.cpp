@@ -42,6 +42,7 @@ UpstreamStack::UpstreamStack(const Settings& settings)
         runner_,
         logger_,
         protocol::ServerIdentity{"credentials-mcp", "test", "Credentials MCP", ""},
+        {},
         {}});
     session_ = protocol::Session::create(*services_);
     auto exchange = std::make_shared<RecordingExchange>();

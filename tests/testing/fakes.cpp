@@ -153,6 +153,7 @@ SessionFixture::SessionFixture(protocol::SessionOptions options)
                logger,
                protocol::ServerIdentity{"credentials-mcp", "0.0.0-test", "Credentials MCP",
                                         "test instructions"},
+               {},
                {}},
       session(protocol::Session::create(services, std::move(options))) {}
 

@@ -229,7 +229,7 @@ TEST(HttpServerSetup, BindFailureIsAClearError) {
     cmcp::testing::ThreadRunner runner;
     const protocol::Services services{
         cmcp::testing::embedded_catalog(), upstream, runner, make_null_logger(),
-        protocol::ServerIdentity{},        {}};
+        protocol::ServerIdentity{},        {},       {}};
     Metrics metrics;
     try {
         HttpServer second(services, options, metrics, make_null_logger());

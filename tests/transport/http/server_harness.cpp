@@ -24,7 +24,8 @@ ServerHarness::ServerHarness(HttpServerOptions options, Logger logger)
                 [this](std::string_view tool, std::string_view outcome,
                        std::chrono::milliseconds duration) {
                     metrics.record_tool_call(tool, outcome, duration);
-                }},
+                },
+                {}},
       server_(std::make_unique<HttpServer>(services_, std::move(options), metrics, logger_)) {
     exit_code_ = std::async(std::launch::async, [this] { return server_->run(); }).share();
 }

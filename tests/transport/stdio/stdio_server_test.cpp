@@ -28,6 +28,7 @@ class StdioHarness {
                     runner_,
                     logger_,
                     protocol::ServerIdentity{"credentials-mcp", "test", "Credentials MCP", ""},
+                    {},
                     {}} {
         if (::pipe(to_server_) != 0 || ::pipe(from_server_) != 0) {
             throw std::runtime_error("pipe");

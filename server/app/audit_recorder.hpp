@@ -1,0 +1,22 @@
+#pragma once
+
+#include <boost/json/object.hpp>
+
+#include "protocol/audit.hpp"
+#include "support/audit_log.hpp"
+#include "support/logging.hpp"
+#include "upstream/credentials.hpp"
+
+namespace cmcp::app {
+
+// Arguments as they may be written down: configured credentials replaced wherever they occur,
+// and the values of secret-looking keys (token, secret, password, ... but not *_id) hidden.
+boost::json::object redact_arguments(const boost::json::object& arguments,
+                                     const upstream::Redactor& redactor);
+
+// Writes each record as one JSON line {time, client, tool, arguments, upstream_status,
+// duration_ms, outcome}. A failed write is logged as an error; it never throws.
+protocol::AuditRecorder make_audit_recorder(AuditLog& log, upstream::Redactor redactor,
+                                            Logger logger);
+
+}  // namespace cmcp::app
