@@ -5,49 +5,13 @@
 #include <cstdlib>
 #include <limits>
 
+#include "support/text.hpp"
+
 namespace cmcp::config {
 
 namespace {
 
 constexpr std::string_view kRegions[] = {"fr-par", "nl-ams", "pl-waw"};
-
-std::string trim(std::string_view text) {
-    const auto first = text.find_first_not_of(" \t\r\n");
-    if (first == std::string_view::npos) {
-        return {};
-    }
-    const auto last = text.find_last_not_of(" \t\r\n");
-    return std::string(text.substr(first, last - first + 1));
-}
-
-std::vector<std::string> split_list(std::string_view text) {
-    std::vector<std::string> items;
-    std::size_t start = 0;
-    while (start <= text.size()) {
-        const auto end = std::min(text.find_first_of(",\n", start), text.size());
-        auto item = trim(text.substr(start, end - start));
-        if (!item.empty()) {
-            items.push_back(std::move(item));
-        }
-        start = end + 1;
-    }
-    return items;
-}
-
-// true/false in the spellings people use for switches.
-std::optional<bool> parse_flag(std::string_view text) {
-    std::string lower;
-    for (const char c : text) {
-        lower.push_back(static_cast<char>(std::tolower(static_cast<unsigned char>(c))));
-    }
-    if (lower == "1" || lower == "true" || lower == "yes" || lower == "on") {
-        return true;
-    }
-    if (lower == "0" || lower == "false" || lower == "no" || lower == "off") {
-        return false;
-    }
-    return std::nullopt;
-}
 
 template <typename Number>
 std::optional<Number> parse_number(std::string_view text, Number minimum, Number maximum) {
@@ -280,7 +244,7 @@ class Parser {
             config_.exclude_tools = split_list(*excluded);
         }
         if (auto read_only = env("CREDENTIALS_MCP_READ_ONLY")) {
-            const auto parsed = parse_flag(*read_only);
+            const auto parsed = parse_switch(*read_only);
             if (!parsed) {
                 return "CREDENTIALS_MCP_READ_ONLY must be true or false (1/0, yes/no), not '" +
                        *read_only + "'";

@@ -356,6 +356,82 @@ TEST(SessionTools, AnIdIsFreeAsSoonAsItsResponseIsDelivered) {
         << json::serialize(*second->reply());
 }
 
+struct AuditLine {
+    std::string client;
+    std::string tool;
+    std::optional<int> status;
+    std::string outcome;
+    bool result_already_sent;
+};
+
+// Issue 5 §2: every call of a tool that is not read-only is recorded, before its result.
+TEST(SessionAudit, RecordsChangingToolsBeforeTheirResult) {
+    SessionOptions options;
+    options.client = "session 0badc0de";
+    SessionFixture fixture(options);
+    std::vector<AuditLine> lines;
+    std::mutex mutex;
+    std::shared_ptr<testing::RecordingExchange> current;
+    fixture.services.audit = [&](const AuditRecord& record) {
+        std::lock_guard lock(mutex);
+        lines.push_back({std::string(record.client), std::string(record.tool),
+                         record.upstream_status, std::string(record.outcome),
+                         current && current->finished()});
+    };
+    fixture.initialize();
+    auto run = [&](std::string_view text) {
+        {
+            std::lock_guard lock(mutex);
+            current = std::make_shared<testing::RecordingExchange>();
+        }
+        fixture.session->handle_text(text, current);
+        ASSERT_TRUE(current->wait_finished());
+    };
+    fixture.upstream.push_json(204, "");
+    run(R"({"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"delete-jwt","arguments":{"jti":"j1"}}})");
+    fixture.upstream.push_json(200, R"({"jti":"j1"})");
+    run(R"({"jsonrpc":"2.0","id":2,"method":"tools/call","params":{"name":"get-jwt","arguments":{"jti":"j1"}}})");
+    run(R"({"jsonrpc":"2.0","id":3,"method":"tools/call","params":{"name":"delete-jwt","arguments":{}}})");
+    fixture.upstream.push_json(403, R"({"message":"denied","type":"permissions_denied"})");
+    run(R"({"jsonrpc":"2.0","id":4,"method":"tools/call","params":{"name":"delete-jwt","arguments":{"jti":"j2"}}})");
+    std::lock_guard lock(mutex);
+    ASSERT_EQ(lines.size(), 3U);  // get-jwt is read-only: not recorded
+    EXPECT_EQ(lines[0].tool, "delete-jwt");
+    EXPECT_EQ(lines[0].client, "session 0badc0de");
+    EXPECT_EQ(lines[0].status, 204);
+    EXPECT_EQ(lines[0].outcome, "ok");
+    EXPECT_EQ(lines[1].outcome, "invalid_arguments");
+    EXPECT_FALSE(lines[1].status.has_value());
+    EXPECT_EQ(lines[2].status, 403);
+    EXPECT_EQ(lines[2].outcome, "error");
+    for (const auto& line : lines) {
+        EXPECT_FALSE(line.result_already_sent) << line.tool << " " << line.outcome;
+    }
+}
+
+TEST(SessionAudit, RecordsCancelledCalls) {
+    SessionFixture fixture;
+    std::vector<std::string> outcomes;
+    std::mutex mutex;
+    fixture.services.audit = [&](const AuditRecord& record) {
+        std::lock_guard lock(mutex);
+        outcomes.emplace_back(record.outcome);
+    };
+    fixture.initialize();
+    FakeUpstream::Script held;
+    held.hold = true;
+    fixture.upstream.push(held);
+    auto exchange = fixture.send_async(
+        R"({"jsonrpc":"2.0","id":9,"method":"tools/call","params":{"name":"delete-jwt","arguments":{"jti":"j"}}})");
+    ASSERT_TRUE(fixture.upstream.wait_for_requests(1, std::chrono::seconds(5)));
+    fixture.send(
+        R"({"jsonrpc":"2.0","method":"notifications/cancelled","params":{"requestId":9}})");
+    ASSERT_TRUE(exchange->wait_finished());
+    fixture.runner.join();
+    std::lock_guard lock(mutex);
+    EXPECT_EQ(outcomes, std::vector<std::string>{"cancelled"});
+}
+
 TEST(SessionTools, ObserverSeesEachOutcome) {
     SessionFixture fixture;
     std::vector<std::string> outcomes;

@@ -112,8 +112,20 @@ bool HttpExchange::detach() {
     return pending;
 }
 
+namespace {
+
+// "http 203.0.113.7": who a stateless request came from, for the audit log.
+std::string peer_of(const net::ip::tcp::socket& socket) {
+    boost::system::error_code ec;
+    const auto endpoint = socket.remote_endpoint(ec);
+    return ec ? std::string("http") : "http " + endpoint.address().to_string();
+}
+
+}  // namespace
+
 Connection::Connection(net::ip::tcp::socket socket, ConnectionContext& context)
     : context_(context),
+      peer_(peer_of(socket)),
       stream_(std::move(socket)),
       executor_(stream_.get_executor()),
       id_(context.registry.next_id()) {}
@@ -298,7 +310,7 @@ void Connection::handle_request() {
     const auto request = parser_->release();
     parser_.reset();
     try {
-        auto action = context_.router.route(request);
+        auto action = context_.router.route(request, peer_);
         if (auto* reply = std::get_if<Reply>(&action)) {
             send_reply(std::move(*reply));
         } else {
@@ -316,7 +328,7 @@ void Connection::dispatch(Dispatch action) {
     try {
         // Quick methods finish right here (their answer is posted back to this strand);
         // tools/call goes to a worker and finishes later.
-        dispatch_->session->handle(dispatch_->message, exchange_);
+        dispatch_->session->handle(dispatch_->message, exchange_, dispatch_->scope());
     } catch (const std::exception& error) {
         context_.logger->error("session failed on {} {}: {}", method_, path_, error.what());
         if (exchange_->detach()) {

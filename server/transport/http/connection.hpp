@@ -124,6 +124,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
     void close();
 
     ConnectionContext& context_;
+    const std::string peer_;  // "http <address>", for the audit log
     boost::beast::tcp_stream stream_;
     const boost::asio::any_io_executor executor_;
     const std::uint64_t id_;

@@ -7,6 +7,7 @@
 #include "protocol/versions.hpp"
 #include "support/json_text.hpp"
 #include "support/random.hpp"
+#include "support/text.hpp"
 #include "transport/http/media_type.hpp"
 
 namespace cmcp::transport::http {
@@ -21,6 +22,11 @@ namespace {
 constexpr std::string_view kMcpPath = "/mcp";
 constexpr std::string_view kSessionHeader = "Mcp-Session-Id";
 constexpr std::string_view kVersionHeader = "MCP-Protocol-Version";
+// A client narrows the tools it sees with these; they can hide tools, never add any.
+constexpr std::string_view kToolsetsHeader = "X-MCP-Toolsets";
+constexpr std::string_view kToolsHeader = "X-MCP-Tools";
+constexpr std::string_view kExcludeToolsHeader = "X-MCP-Exclude-Tools";
+constexpr std::string_view kReadOnlyHeader = "X-MCP-Readonly";
 // 128 bits from the CSPRNG, as 32 lower-case hex digits (visible ASCII, as the spec requires).
 constexpr std::size_t kSessionIdBytes = 16;
 // Same bound as protocol::Session applies to stdio input.
@@ -118,7 +124,37 @@ Router::Router(const protocol::Services& services, const HttpServerOptions& opti
       metrics_(metrics),
       logger_(std::move(logger)) {}
 
-Action Router::route(const Request& request) {
+std::variant<std::optional<catalog::ToolSelection>, std::string> Router::narrowing_from_headers(
+    const Request& request) const {
+    catalog::ToolSelection selection;
+    bool present = false;
+    auto list = [&request, &present](std::string_view name) {
+        const auto value = header(request, name);
+        present = present || value.has_value();
+        return value ? split_list(*value) : std::vector<std::string>();
+    };
+    selection.toolsets = list(kToolsetsHeader);
+    selection.tools = list(kToolsHeader);
+    selection.exclude_tools = list(kExcludeToolsHeader);
+    if (const auto value = header(request, kReadOnlyHeader)) {
+        present = true;
+        const auto flag = parse_switch(*value);
+        if (!flag) {
+            return std::string(kReadOnlyHeader) + " must be true or false, not '" +
+                   std::string(*value) + "'";
+        }
+        selection.read_only = *flag;
+    }
+    if (!present) {
+        return std::optional<catalog::ToolSelection>();
+    }
+    if (auto problem = services_.catalog.unknown_name(selection)) {
+        return "X-MCP-* tool headers: " + *problem;
+    }
+    return std::optional<catalog::ToolSelection>(std::move(selection));
+}
+
+Action Router::route(const Request& request, std::string_view client) {
     // Before anything else, so that a rebinding page learns nothing, not even which paths exist.
     if (!origins_.host_allowed(request[field::host])) {
         return reject(error_response(status::forbidden, "Forbidden: Host header not allowed"),
@@ -148,10 +184,10 @@ Action Router::route(const Request& request) {
         return reject(error_response(status::not_found, "Not Found: the MCP endpoint is /mcp"),
                       "unknown path");
     }
-    return route_mcp(request);
+    return route_mcp(request, client);
 }
 
-Action Router::route_mcp(const Request& request) {
+Action Router::route_mcp(const Request& request, std::string_view client) {
     if (auth_.enabled()) {
         const auto verdict = auth_.check(request[field::authorization]);
         if (verdict != BearerAuth::Verdict::ok) {
@@ -176,7 +212,7 @@ Action Router::route_mcp(const Request& request) {
     const std::string_view allow = options_.stateless ? "POST" : "POST, DELETE";
     switch (request.method()) {
         case beast_http::verb::post:
-            return post(request, version.value_or(std::string_view()));
+            return post(request, version.value_or(std::string_view()), client);
         case beast_http::verb::delete_:
             if (options_.stateless) {
                 return method_not_allowed(allow);
@@ -195,7 +231,8 @@ Action Router::route_mcp(const Request& request) {
     }
 }
 
-Action Router::post(const Request& request, std::string_view version_header) {
+Action Router::post(const Request& request, std::string_view version_header,
+                    std::string_view client) {
     const auto accept = request[field::accept];
     if (!accepts(accept, "application/json") || !accepts(accept, "text/event-stream")) {
         return reject(error_response(status::not_acceptable,
@@ -221,11 +258,18 @@ Action Router::post(const Request& request, std::string_view version_header) {
 
     Dispatch dispatch;
     dispatch.expects_response = expects_response(*message);
+    auto narrowing = narrowing_from_headers(request);
+    if (auto* refused = std::get_if<std::string>(&narrowing)) {
+        return reject(error_response(status::bad_request, "Bad Request: " + *refused),
+                      "bad X-MCP-* tool header");
+    }
+    dispatch.narrowing = std::get<std::optional<catalog::ToolSelection>>(std::move(narrowing));
     if (options_.stateless) {
         protocol::SessionOptions session_options;
         session_options.require_initialize = false;
         session_options.protocol_version =
             std::string(version_header.empty() ? protocol::kDefaultHttpVersion : version_header);
+        session_options.client = std::string(client);
         dispatch.session = protocol::Session::create(services_, std::move(session_options));
         dispatch.message = std::move(*message);
         return dispatch;
@@ -246,7 +290,13 @@ Action Router::post(const Request& request, std::string_view version_header) {
             response.set(field::retry_after, kBusyRetryAfterSeconds);
             return reject(std::move(response), "session limit reached");
         }
-        dispatch.session = protocol::Session::create(services_);
+        // The id is drawn now so the session can name itself in the audit log; it is handed
+        // out only if initialize succeeds. Headers on initialize narrow the session for good.
+        dispatch.new_session_id = random_hex(kSessionIdBytes);
+        protocol::SessionOptions session_options;
+        session_options.client = "session " + dispatch.new_session_id.substr(0, 8);
+        session_options.narrowing = dispatch.narrowing;
+        dispatch.session = protocol::Session::create(services_, std::move(session_options));
         dispatch.creates_session = true;
         dispatch.message = std::move(*message);
         return dispatch;
@@ -318,7 +368,7 @@ Reply Router::conclude(Dispatch& dispatch, std::optional<json::value> reply) {
         !dispatch.session->initialized()) {
         return out;
     }
-    const auto id = random_hex(kSessionIdBytes);
+    const auto& id = dispatch.new_session_id;
     if (!sessions_.insert(std::make_shared<HttpSession>(id, dispatch.session))) {
         auto response = error_response(status::service_unavailable,
                                        "Service Unavailable: too many open sessions",

@@ -45,6 +45,10 @@ struct Dispatch {
     bool creates_session = false;   // an initialize without Mcp-Session-Id
     bool expects_response = false;  // the message holds at least one request
     boost::json::value message;
+    std::string new_session_id;  // set when this initialize would open a session
+    // The client's X-MCP-* narrowing for this request; absent when it sent none.
+    std::optional<catalog::ToolSelection> narrowing;
+    protocol::RequestScope scope() const { return {narrowing ? &*narrowing : nullptr}; }
 };
 
 using Action = std::variant<Reply, Dispatch>;
@@ -59,15 +63,20 @@ class Router {
            OriginPolicy origins, BearerAuth auth, SessionStore& sessions, const Metrics& metrics,
            Logger logger);
 
-    Action route(const Request& request);
+    // `client` names the peer for the audit log of stateless requests (its address).
+    Action route(const Request& request, std::string_view client = "http");
     // The answer to a Dispatch that sent no notifications (so nothing is on the wire yet).
     // `reply` is what the session finished with. Registers a new session on initialize success.
     Reply conclude(Dispatch& dispatch, std::optional<boost::json::value> reply);
 
   private:
-    Action route_mcp(const Request& request);
-    Action post(const Request& request, std::string_view version_header);
+    Action route_mcp(const Request& request, std::string_view client);
+    Action post(const Request& request, std::string_view version_header, std::string_view client);
     Reply end_session(const Request& request);
+    // X-MCP-Toolsets / -Tools / -Exclude-Tools / -Readonly as a narrowing (absent when none
+    // was sent), or why they are unusable.
+    std::variant<std::optional<catalog::ToolSelection>, std::string> narrowing_from_headers(
+        const Request& request) const;
 
     const protocol::Services& services_;
     const HttpServerOptions& options_;

@@ -14,9 +14,10 @@ HttpServerOptions test_options() {
     return options;
 }
 
-ServerHarness::ServerHarness(HttpServerOptions options, Logger logger)
+ServerHarness::ServerHarness(HttpServerOptions options, Logger logger,
+                             const catalog::Catalog* catalog)
     : logger_(std::move(logger)),
-      services_{cmcp::testing::embedded_catalog(),
+      services_{catalog != nullptr ? *catalog : cmcp::testing::embedded_catalog(),
                 upstream,
                 runner_,
                 logger_,
@@ -25,7 +26,11 @@ ServerHarness::ServerHarness(HttpServerOptions options, Logger logger)
                        std::chrono::milliseconds duration) {
                     metrics.record_tool_call(tool, outcome, duration);
                 },
-                {}},
+                [this](const protocol::AuditRecord& record) {
+                    if (on_audit) {
+                        on_audit(record);
+                    }
+                }},
       server_(std::make_unique<HttpServer>(services_, std::move(options), metrics, logger_)) {
     exit_code_ = std::async(std::launch::async, [this] { return server_->run(); }).share();
 }

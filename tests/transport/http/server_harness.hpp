@@ -16,8 +16,10 @@ HttpServerOptions test_options();
 // An HttpServer over the embedded catalog and a FakeUpstream, run on its own thread.
 class ServerHarness {
   public:
+    // `catalog` stands for the server's own tool selection; the embedded one when null.
     explicit ServerHarness(HttpServerOptions options = test_options(),
-                           Logger logger = make_null_logger());
+                           Logger logger = make_null_logger(),
+                           const catalog::Catalog* catalog = nullptr);
     ~ServerHarness();
     ServerHarness(const ServerHarness&) = delete;
     ServerHarness& operator=(const ServerHarness&) = delete;
@@ -29,6 +31,8 @@ class ServerHarness {
 
     cmcp::testing::FakeUpstream upstream;
     Metrics metrics;
+    // Sees every audit record; set it before the first call.
+    std::function<void(const protocol::AuditRecord&)> on_audit;
 
   private:
     cmcp::testing::ThreadRunner runner_;

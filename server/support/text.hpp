@@ -1,0 +1,19 @@
+#pragma once
+
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace cmcp {
+
+// Without leading and trailing spaces, tabs, CR and LF.
+std::string_view trim(std::string_view text);
+
+// "a, b,,c" -> {"a", "b", "c"}: comma- (or newline-) separated, items trimmed, empty ones dropped.
+std::vector<std::string> split_list(std::string_view text);
+
+// true/false in the spellings people use for switches: 1/0, true/false, yes/no, on/off (any case).
+std::optional<bool> parse_switch(std::string_view text);
+
+}  // namespace cmcp
