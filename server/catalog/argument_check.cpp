@@ -426,7 +426,11 @@ std::string describe_schema(const json::object& schema) {
 std::optional<std::string> check_arguments(const Tool& tool, const json::object& given) {
     json::value normalized(given);
     normalize_integral_numbers(normalized);
-    const auto& arguments = normalized.as_object();
+    return check_normalized_arguments(tool, normalized.as_object());
+}
+
+std::optional<std::string> check_normalized_arguments(const Tool& tool,
+                                                      const json::object& arguments) {
     ProblemList problems;
     check_unknown(tool, arguments, problems);
     check_required(tool, arguments, problems);

@@ -20,8 +20,19 @@ json::object text_result(std::string text) {
     return {{"content", json::array{json::object{{"type", "text"}, {"text", std::move(text)}}}}};
 }
 
-std::string attempts_note(int attempts) {
-    return attempts > 1 ? " (gave up after " + std::to_string(attempts) + " attempts)" : "";
+bool is_transient(int status) {
+    return status == 429 || status == 502 || status == 503 || status == 504;
+}
+
+// "Gave up" only when the last answer was itself a transient one; otherwise the retries were
+// for an earlier failure and the final answer is the vendor's verdict.
+std::string attempts_note(int status, int attempts) {
+    if (attempts <= 1) {
+        return "";
+    }
+    return is_transient(status)
+               ? " (gave up after " + std::to_string(attempts) + " attempts)"
+               : " (on attempt " + std::to_string(attempts) + ", after transient failures)";
 }
 
 std::string invalid_argument_details(const json::object& fields) {
@@ -87,7 +98,8 @@ std::string hint_for(upstream::Provider provider, int status) {
     }
 }
 
-json::object vendor_error_result(const Tool& tool, const upstream::Response& response) {
+json::object vendor_error_result(const Tool& tool, const PreparedCall& call,
+                                 const upstream::Response& response) {
     const auto provider = tool.definition.provider;
     const auto error = upstream::parse_vendor_error(provider, response.status, response.body);
     std::string text = std::string(provider_display_name(provider)) + " API error: HTTP " +
@@ -99,7 +111,7 @@ json::object vendor_error_result(const Tool& tool, const upstream::Response& res
         text += ", " + std::string(provider == upstream::Provider::scaleway ? "type" : "code") +
                 " " + error.code;
     }
-    text += attempts_note(response.attempts) + ": " + error.message;
+    text += attempts_note(response.status, response.attempts) + ": " + error.message;
     if (error.code == "invalid_arguments") {
         text += invalid_argument_details(error.fields);
     }
@@ -116,7 +128,12 @@ json::object vendor_error_result(const Tool& tool, const upstream::Response& res
                                                : "; Content-Type " + response.content_type) +
                 ".)";
     }
-    if (const auto hint = hint_for(provider, response.status); !hint.empty()) {
+    if (response.status == 404 && response.attempts > 1 && call.request.method == "DELETE") {
+        text +=
+            "\nAn earlier attempt of this delete got no clear answer (a timeout or a gateway "
+            "error) and was retried, so this 404 most likely means that attempt already "
+            "deleted it. Confirm with a get or list call before assuming the ID was wrong.";
+    } else if (const auto hint = hint_for(provider, response.status); !hint.empty()) {
         text += "\n" + hint;
     }
     return error_result(std::move(text));
@@ -610,7 +627,7 @@ json::object make_call_result(const Tool& tool, const PreparedCall& call,
     if (response.status >= 200 && response.status < 300) {
         return success_result(tool, call, response, structured, max_result_bytes, logger);
     }
-    return vendor_error_result(tool, response);
+    return vendor_error_result(tool, call, response);
 }
 
 }  // namespace cmcp::catalog

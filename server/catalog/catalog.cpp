@@ -151,7 +151,7 @@ std::variant<PreparedCall, std::string> Catalog::prepare(const Tool& tool,
             }
         }
     }
-    if (auto problem = check_arguments(tool, effective)) {
+    if (auto problem = check_normalized_arguments(tool, effective)) {
         return std::move(*problem);
     }
     return PreparedCall{build_request(tool.definition, effective), std::move(effective)};

@@ -81,15 +81,59 @@ json::value for_valijson(const json::value& schema) {
     return out;
 }
 
+// libstdc++'s std::regex recurses once per character, so valijson's pattern and format checks
+// can exhaust a thread's stack on a long enough string (100k characters crash). Documents
+// holding longer strings are refused instead of checked, whoever sent them.
+constexpr std::size_t kMaxRegexCheckedLength = 4096;
+
+bool mentions_regex(const json::value& schema) {
+    if (const auto* object = schema.if_object()) {
+        for (const auto& [key, value] : *object) {
+            if (key == "pattern" || key == "format" || key == "patternProperties" ||
+                mentions_regex(value)) {
+                return true;
+            }
+        }
+    } else if (const auto* array = schema.if_array()) {
+        for (const auto& item : *array) {
+            if (mentions_regex(item)) {
+                return true;
+            }
+        }
+    }
+    return false;
+}
+
+void find_long_strings(const json::value& value, const std::string& pointer,
+                       std::vector<SchemaViolation>& found) {
+    if (const auto* text = value.if_string()) {
+        if (text->size() > kMaxRegexCheckedLength) {
+            found.push_back({pointer, "string of " + std::to_string(text->size()) +
+                                          " bytes is too long to check (limit " +
+                                          std::to_string(kMaxRegexCheckedLength) + ")"});
+        }
+    } else if (const auto* object = value.if_object()) {
+        for (const auto& [key, item] : *object) {
+            find_long_strings(item, pointer + "/" + std::string(key), found);
+        }
+    } else if (const auto* array = value.if_array()) {
+        for (std::size_t i = 0; i < array->size(); ++i) {
+            find_long_strings((*array)[i], pointer + "/" + std::to_string(i), found);
+        }
+    }
+}
+
 }  // namespace
 
 struct CompiledSchema::Impl {
     boost::json::value source;  // valijson's adapter keeps references into it
     valijson::Schema schema;
+    bool uses_regex = false;
 };
 
 CompiledSchema::CompiledSchema(const boost::json::value& schema) : impl_(std::make_unique<Impl>()) {
     impl_->source = for_valijson(schema);
+    impl_->uses_regex = mentions_regex(impl_->source);
     try {
         valijson::SchemaParser parser(valijson::SchemaParser::kDraft7);
         valijson::adapters::BoostJsonAdapter adapter(impl_->source);
@@ -102,6 +146,13 @@ CompiledSchema::CompiledSchema(const boost::json::value& schema) : impl_(std::ma
 CompiledSchema::~CompiledSchema() = default;
 
 std::vector<SchemaViolation> CompiledSchema::check(const boost::json::value& document) const {
+    std::vector<SchemaViolation> too_long;
+    if (impl_->uses_regex) {
+        find_long_strings(document, "", too_long);
+        if (!too_long.empty()) {
+            return too_long;
+        }
+    }
     // A Validator caches compiled regexes, so each check gets its own to stay thread-safe.
     valijson::Validator validator(valijson::Validator::kStrongTypes);
     valijson::ValidationResults results;

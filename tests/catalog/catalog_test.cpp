@@ -367,7 +367,8 @@ TEST(CatalogFiltering, UnknownToolsetNamesTheKnownOnes) {
 
 TEST(CatalogFiltering, FromEmbeddedAlsoRefusesAnUnknownToolset) {
     CatalogOptions options;
-    options.selection.toolsets = {"scaleway-secret-manager"};  // the file name, not the toolset name
+    options.selection.toolsets = {
+        "scaleway-secret-manager"};  // the file name, not the toolset name
     EXPECT_THROW(Catalog::from_embedded(options), std::invalid_argument);
 }
 
