@@ -1,6 +1,8 @@
 #include "app/app.hpp"
 
 #include <algorithm>
+#include <chrono>
+#include <cstdlib>
 #include <fstream>
 #include <optional>
 
@@ -19,6 +21,9 @@
 namespace cmcp::app {
 
 namespace {
+
+// How long worker threads may take to finish after the transport stopped.
+constexpr std::chrono::seconds kWorkerExitGrace{5};
 
 // The sandbox's demo objects become the defaults a user would otherwise configure, so every
 // tool works in sandbox mode without extra arguments; explicit configuration still wins.
@@ -235,7 +240,13 @@ int run(const config::Config& config, Startup startup, const config::EnvLookup& 
         config.mode == config::Mode::stdio
             ? serve_stdio(config, services, stop)
             : serve_http(config, startup.auth_tokens, services, metrics, stop, logger);
-    workers.shutdown();
+    if (!workers.shutdown_until(std::chrono::steady_clock::now() + kWorkerExitGrace)) {
+        // A worker is stuck (e.g. writing to a client that stopped reading); waiting would hang
+        // the process forever, and unwinding would free what it still uses.
+        logger->error("a tool call did not finish after shutdown; exiting without waiting");
+        logger->flush();
+        std::_Exit(exit_code);
+    }
     logger->info("stopped");
     return exit_code;
 }

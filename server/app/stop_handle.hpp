@@ -6,30 +6,24 @@
 namespace cmcp::app {
 
 // Lets a signal that arrives before the server exists still stop it: the request is
-// remembered and honoured as soon as a stop function is attached.
+// remembered and honoured as soon as a stop function is attached. The stop function runs under
+// the lock, so detach() cannot return (and the server cannot be destroyed) while it runs; stop
+// functions must therefore be quick and must not call back into this handle.
 class StopHandle {
   public:
     void request_stop() {
-        std::function<void()> stop;
-        {
-            std::lock_guard lock(mutex_);
-            requested_ = true;
-            stop = stop_;
-        }
-        if (stop) {
-            stop();
+        std::lock_guard lock(mutex_);
+        requested_ = true;
+        if (stop_) {
+            stop_();
         }
     }
 
     void attach(std::function<void()> stop) {
-        bool requested = false;
-        {
-            std::lock_guard lock(mutex_);
-            stop_ = stop;
-            requested = requested_;
-        }
-        if (requested && stop) {
-            stop();
+        std::lock_guard lock(mutex_);
+        stop_ = std::move(stop);
+        if (requested_ && stop_) {
+            stop_();
         }
     }
 

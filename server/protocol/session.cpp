@@ -1,11 +1,13 @@
 #include "protocol/session.hpp"
 
 #include <boost/json.hpp>
+#include <cmath>
 
 #include "catalog/call_result.hpp"
 #include "protocol/jsonrpc.hpp"
 #include "protocol/versions.hpp"
 #include "support/json_text.hpp"
+#include "support/text.hpp"
 
 namespace cmcp::protocol {
 namespace json = boost::json;
@@ -19,6 +21,15 @@ constexpr std::string_view kLoggerName = "credentials-mcp";
 
 bool is_progress_token(const json::value& token) {
     return token.is_string() || token.is_number();
+}
+
+// Whole numbers as integers: Boost.JSON writes the double 1.0 as 1E0, which is valid JSON but
+// reads oddly in a client's log.
+json::value readable_number(double number) {
+    if (std::trunc(number) == number && std::abs(number) < 1e15) {
+        return json::value(static_cast<std::int64_t>(number));
+    }
+    return json::value(number);
 }
 
 }  // namespace
@@ -136,16 +147,24 @@ bool Session::wait_idle(std::chrono::steady_clock::time_point deadline) const {
                             [this] { return calls_.empty() && replies_in_progress_ == 0; });
 }
 
-void Session::cancel_all() {
-    std::vector<std::string> keys;
+void Session::cancel_all(CancelReason reason) {
+    std::vector<std::pair<std::string, json::value>> calls;
     {
         std::lock_guard lock(mutex_);
-        for (const auto& [key, _] : calls_) {
-            keys.push_back(key);
+        for (const auto& [key, call] : calls_) {
+            calls.emplace_back(key, call->id);
         }
     }
-    for (const auto& key : keys) {
-        cancel_call(key, "server shutting down");
+    for (const auto& [key, id] : calls) {
+        if (reason == CancelReason::server_shutdown) {
+            cancel_call(key, "server shutting down",
+                        json::value(make_error(id, error_code::internal_error,
+                                               "Server shutting down: the call was cancelled and "
+                                               "may or may not have been applied upstream; "
+                                               "check before retrying")));
+        } else {
+            cancel_call(key, "session ended", std::nullopt);
+        }
     }
 }
 
@@ -341,9 +360,11 @@ void Session::handle_notification(std::string_view method, const json::object& p
         const auto* request_id = params.if_contains("requestId");
         if (request_id != nullptr && is_valid_id(*request_id)) {
             const auto* reason = params.if_contains("reason");
-            cancel_call(id_key(*request_id), reason != nullptr && reason->is_string()
-                                                 ? std::string_view(reason->get_string())
-                                                 : std::string_view("no reason given"));
+            cancel_call(id_key(*request_id),
+                        reason != nullptr && reason->is_string()
+                            ? std::string_view(reason->get_string())
+                            : std::string_view("no reason given"),
+                        std::nullopt);
         }
     }
     // notifications/initialized needs no action: requests are served from the initialize
@@ -378,8 +399,8 @@ json::value Session::initialize(const json::value& id, const json::object& param
         version_ = version;
         client_name_ = client;
     }
-    services_.logger->info("session initialized: client \"{}\" asked for {}, using {}", client,
-                           std::string_view(requested->get_string()), version);
+    services_.logger->info("session initialized: client \"{}\" asked for {}, using {}",
+                           printable(client), printable(requested->get_string(), 32), version);
     const auto& identity = services_.identity;
     json::object result{
         {"protocolVersion", version},
@@ -415,7 +436,7 @@ void Session::call_tool(const json::value& id, const json::object& params,
         }
         exchange->finish(
             json::value(make_error(id, error_code::invalid_params,
-                                   "Unknown tool: " + std::string(name->get_string()) +
+                                   "Unknown tool: " + printable(name->get_string(), 64) +
                                        ". Call tools/list for the tools this server offers.",
                                    json::object{{"available", std::move(available)}})));
         return;
@@ -475,6 +496,21 @@ void Session::call_tool(const json::value& id, const json::object& params,
 }
 
 void Session::run_call(const std::shared_ptr<Call>& call) {
+    try {
+        run_call_unguarded(call);
+    } catch (const std::exception& error) {
+        // Nothing may escape a worker thread; the client still gets an answer.
+        services_.logger->error("tool {}: internal error: {}", call->tool.definition.name,
+                                error.what());
+        complete_call(*call,
+                      json::value(make_error(call->id, error_code::internal_error,
+                                             "Internal error while running the tool; the "
+                                             "operation may or may not have been applied")),
+                      "error");
+    }
+}
+
+void Session::run_call_unguarded(const std::shared_ptr<Call>& call) {
     const auto& definition = call->tool.definition;
     const auto& request = call->prepared.request;
     const auto vendor = catalog::provider_display_name(definition.provider);
@@ -561,7 +597,8 @@ void Session::complete_call(Call& call, std::optional<json::value> reply,
     idle_.notify_all();
 }
 
-void Session::cancel_call(const std::string& key, std::string_view reason) {
+void Session::cancel_call(const std::string& key, std::string_view reason,
+                          std::optional<json::value> answer) {
     std::shared_ptr<Call> call;
     {
         std::lock_guard lock(mutex_);
@@ -571,13 +608,14 @@ void Session::cancel_call(const std::string& key, std::string_view reason) {
         }
         call = found->second;
     }
-    services_.logger->info("tool {}: cancelled ({})", call->tool.definition.name, reason);
+    services_.logger->info("tool {}: cancelled ({})", call->tool.definition.name,
+                           printable(reason));
     call->control.cancel();
     audit(call->tool, call->prepared.arguments, std::nullopt,
           std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() -
                                                                 call->started),
           "cancelled");
-    complete_call(*call, std::nullopt, "cancelled");
+    complete_call(*call, std::move(answer), "cancelled");
 }
 
 void Session::send_progress(Call& call, const upstream::CallControl::Progress& progress) {
@@ -590,9 +628,10 @@ void Session::send_progress(Call& call, const upstream::CallControl::Progress& p
         return;  // progress must increase and stop with the response
     }
     call.last_progress = progress.progress;
-    json::object params{{"progressToken", *call.progress_token}, {"progress", progress.progress}};
+    json::object params{{"progressToken", *call.progress_token},
+                        {"progress", readable_number(progress.progress)}};
     if (progress.total) {
-        params["total"] = *progress.total;
+        params["total"] = readable_number(*progress.total);
     }
     if (!progress.message.empty() && has_message) {
         params["message"] = progress.message;

@@ -59,6 +59,11 @@ struct SessionOptions {
     std::optional<catalog::ToolSelection> narrowing;
 };
 
+// Why calls in flight are stopped. The client ended the session (or let it expire): nobody is
+// waiting, so nothing is sent. The server is shutting down: clients are still waiting, so each
+// call is answered with an error saying so.
+enum class CancelReason { session_ended, server_shutdown };
+
 // What one inbound message carries besides its JSON (HTTP headers of that request).
 struct RequestScope {
     const catalog::ToolSelection* narrowing = nullptr;  // further narrowing for this request
@@ -87,7 +92,7 @@ class Session : public std::enable_shared_from_this<Session> {
     bool initialized() const;
     std::size_t calls_in_flight() const;
     // Stops every call in flight; their exchanges finish without a response.
-    void cancel_all();
+    void cancel_all(CancelReason reason = CancelReason::session_ended);
     // True once every call has been answered (its exchange finished) or cancelled, so a
     // transport may be torn down; false if the deadline passed first.
     bool wait_idle(std::chrono::steady_clock::time_point deadline) const;
@@ -111,9 +116,11 @@ class Session : public std::enable_shared_from_this<Session> {
     void call_tool(const boost::json::value& id, const boost::json::object& params,
                    const std::shared_ptr<Exchange>& exchange, RequestScope scope);
     void run_call(const std::shared_ptr<Call>& call);
+    void run_call_unguarded(const std::shared_ptr<Call>& call);
     void complete_call(Call& call, std::optional<boost::json::value> reply,
                        std::string_view outcome);
-    void cancel_call(const std::string& key, std::string_view reason);
+    void cancel_call(const std::string& key, std::string_view reason,
+                     std::optional<boost::json::value> answer);
     void send_progress(Call& call, const upstream::CallControl::Progress& progress);
     void send_log(Call& call, LogLevel level, const std::string& message);
 

@@ -42,4 +42,21 @@ std::optional<bool> parse_switch(std::string_view text) {
     return std::nullopt;
 }
 
+std::string printable(std::string_view text, std::size_t max_bytes) {
+    std::string out;
+    std::size_t end = std::min(text.size(), max_bytes);
+    while (end > 0 && end < text.size() &&
+           (static_cast<unsigned char>(text[end]) & 0xC0U) == 0x80U) {
+        --end;  // do not split a UTF-8 character
+    }
+    for (const char c : text.substr(0, end)) {
+        const auto byte = static_cast<unsigned char>(c);
+        out.push_back(byte < 0x20 || byte == 0x7F ? '?' : c);
+    }
+    if (end < text.size()) {
+        out += "…";
+    }
+    return out;
+}
+
 }  // namespace cmcp

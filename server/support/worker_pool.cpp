@@ -2,7 +2,8 @@
 
 namespace cmcp {
 
-WorkerPool::WorkerPool(std::size_t threads, std::size_t max_queued) : max_queued_(max_queued) {
+WorkerPool::WorkerPool(std::size_t threads, std::size_t max_queued)
+    : max_queued_(max_queued), running_threads_(threads) {
     threads_.reserve(threads);
     for (std::size_t i = 0; i < threads; ++i) {
         threads_.emplace_back([this] { run(); });
@@ -22,6 +23,18 @@ bool WorkerPool::try_post(std::function<void()> task) {
         queue_.push_back(std::move(task));
     }
     ready_.notify_one();
+    return true;
+}
+
+bool WorkerPool::shutdown_until(std::chrono::steady_clock::time_point deadline) {
+    std::unique_lock lock(mutex_);
+    stopping_ = true;
+    ready_.notify_all();
+    if (!finished_.wait_until(lock, deadline, [this] { return running_threads_ == 0; })) {
+        return false;
+    }
+    lock.unlock();
+    shutdown();
     return true;
 }
 
@@ -45,12 +58,18 @@ void WorkerPool::run() {
             std::unique_lock lock(mutex_);
             ready_.wait(lock, [this] { return stopping_ || !queue_.empty(); });
             if (queue_.empty()) {
+                --running_threads_;
+                finished_.notify_all();
                 return;
             }
             task = std::move(queue_.front());
             queue_.pop_front();
         }
-        task();
+        try {
+            task();
+        } catch (...) {
+            // Tasks report their own failures; this only keeps the worker thread alive.
+        }
     }
 }
 

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <chrono>
 #include <condition_variable>
 #include <cstddef>
 #include <deque>
@@ -23,6 +24,9 @@ class WorkerPool final : public TaskRunner {
     bool try_post(std::function<void()> task) override;
     // Refuses new work, runs what is queued, joins the threads. Idempotent.
     void shutdown();
+    // The same, but gives up waiting at `deadline`: false when a task is still running (stuck
+    // in a blocking write, say). The pool must then not be destroyed; exit the process instead.
+    bool shutdown_until(std::chrono::steady_clock::time_point deadline);
 
   private:
     void run();
@@ -32,6 +36,8 @@ class WorkerPool final : public TaskRunner {
     std::condition_variable ready_;
     std::deque<std::function<void()>> queue_;
     bool stopping_ = false;
+    std::size_t running_threads_ = 0;
+    std::condition_variable finished_;
     std::vector<std::jthread> threads_;
 };
 

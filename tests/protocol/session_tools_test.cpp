@@ -308,6 +308,35 @@ TEST(SessionTools, CancelAllEndsEveryCallWithoutResponses) {
     }
 }
 
+// A call cut short by shutdown must not vanish: the client gets an answer saying the outcome
+// upstream is unknown, instead of waiting forever for a response that never comes.
+TEST(SessionTools, ShutdownAnswersEveryCallInFlight) {
+    SessionFixture fixture;
+    fixture.initialize();
+    for (int i = 0; i < 2; ++i) {
+        FakeUpstream::Script script;
+        script.hold = true;
+        fixture.upstream.push(script);
+    }
+    std::vector<std::shared_ptr<testing::RecordingExchange>> exchanges;
+    for (int i = 0; i < 2; ++i) {
+        exchanges.push_back(fixture.send_async(call_with_id(std::to_string(200 + i))));
+    }
+    ASSERT_TRUE(fixture.upstream.wait_for_requests(2, std::chrono::seconds(5)));
+    fixture.session->cancel_all(CancelReason::server_shutdown);
+    EXPECT_TRUE(
+        fixture.session->wait_idle(std::chrono::steady_clock::now() + std::chrono::seconds(1)));
+    for (int i = 0; i < 2; ++i) {
+        ASSERT_TRUE(exchanges[i]->wait_finished());
+        const auto reply = exchanges[i]->reply();
+        ASSERT_TRUE(reply.has_value());
+        EXPECT_EQ(reply->at("id").as_int64(), 200 + i);
+        EXPECT_EQ(reply->at("error").at("code").as_int64(), -32603);
+        EXPECT_NE(reply->at("error").at("message").as_string().find("shutting down"),
+                  std::string::npos);
+    }
+}
+
 // Regression: idle was signalled before the response was written, so the stdio server could be
 // destroyed (at stdin EOF) while a worker still wrote through its exchange.
 TEST(SessionTools, IdleMeansEveryResponseHasBeenWritten) {

@@ -7,6 +7,7 @@
 #include <boost/beast/http/chunk_encode.hpp>
 #include <boost/beast/http/error.hpp>
 #include <boost/beast/http/read.hpp>
+#include <boost/beast/http/rfc7230.hpp>
 #include <boost/beast/http/write.hpp>
 #include <exception>
 
@@ -44,6 +45,44 @@ bool is_http_parse_error(const beast::error_code& ec) {
 
 std::string method_label(beast_http::verb verb, std::string_view text) {
     return verb == beast_http::verb::unknown ? "OTHER" : std::string(text);
+}
+
+// RFC 9112 §3.2 and §6: what makes a request's framing or target ambiguous, so that a proxy in
+// front may read it differently (request smuggling). The parser itself refuses Content-Length
+// with chunked and differing Content-Lengths (answered 400 by fail_read). Such requests are
+// answered without reading their body, and the connection is closed after.
+std::optional<Reply> ambiguous_request(
+    const beast_http::request_parser<beast_http::string_body>& parser) {
+    const auto& head = parser.get();
+    // Which Host would a proxy have checked? HTTP/1.0 may omit it (and is then answered 505).
+    const auto hosts = head.count(beast_http::field::host);
+    if (hosts > 1 || (hosts == 0 && head.version() == 11)) {
+        return Reply{error_response(beast_http::status::bad_request,
+                                    "Bad Request: exactly one Host header is required"),
+                     "missing or repeated Host", ""};
+    }
+    const auto [first, last] = head.equal_range(beast_http::field::transfer_encoding);
+    if (first == last) {
+        return std::nullopt;
+    }
+    if (!parser.chunked()) {
+        // The parser would read no body at all: its bytes would be taken for the next request.
+        return Reply{error_response(beast_http::status::bad_request,
+                                    "Bad Request: the last transfer coding must be chunked"),
+                     "Transfer-Encoding does not end with chunked", ""};
+    }
+    for (auto it = first; it != last; ++it) {
+        for (const auto coding : beast_http::token_list(it->value())) {
+            if (!beast::iequals(coding, "chunked")) {
+                // Framed correctly, but the body would need decoding this server does not do.
+                return Reply{error_response(beast_http::status::not_implemented,
+                                            "Not Implemented: the only transfer coding "
+                                            "supported is chunked"),
+                             "unsupported transfer coding", ""};
+            }
+        }
+    }
+    return std::nullopt;
 }
 
 Reply internal_error_reply() {
@@ -151,7 +190,7 @@ void Connection::stop_when_idle() {
 void Connection::cancel_calls() {
     net::post(executor_, [self = shared_from_this()] {
         if (self->dispatch_) {
-            self->dispatch_->session->cancel_all();
+            self->dispatch_->session->cancel_all(protocol::CancelReason::server_shutdown);
         }
     });
 }
@@ -220,6 +259,12 @@ void Connection::on_header(beast::error_code ec, std::size_t /*bytes*/) {
     method_ = method_label(head.method(), head.method_string());
     path_ = std::string(head.target().substr(0, std::min(head.target().find('?'), kMaxLoggedPath)));
     keep_alive_ = head.keep_alive();
+    if (auto refusal = ambiguous_request(*parser_)) {
+        keep_alive_ = false;
+        unread_input_ = true;  // whatever follows cannot be trusted as a request
+        send_reply(std::move(*refusal));
+        return;
+    }
     if (head.version() != 11) {
         keep_alive_ = false;
         unread_input_ = !parser_->is_done();

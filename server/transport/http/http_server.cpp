@@ -277,7 +277,7 @@ void HttpServer::Core::drain_check() {
         if (drain_ == Drain::grace) {
             logger_->warn("shutdown grace period over: cancelling what is still running");
             for (const auto& session : sessions) {
-                session->mcp()->cancel_all();
+                session->mcp()->cancel_all(protocol::CancelReason::server_shutdown);
             }
             for (const auto& connection : connections_.snapshot()) {
                 connection->cancel_calls();

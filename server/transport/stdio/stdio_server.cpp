@@ -10,6 +10,7 @@
 #include <stdexcept>
 
 #include "protocol/jsonrpc.hpp"
+#include "transport/stdio/line_writer.hpp"
 
 namespace cmcp::transport::stdio {
 namespace json = boost::json;
@@ -17,19 +18,22 @@ namespace json = boost::json;
 namespace {
 
 constexpr std::size_t kReadChunk = 64 * 1024;
+// After cancelling at shutdown, how long the cancellation errors may take to be written.
+constexpr std::chrono::milliseconds kFinalWriteGrace{1000};
 
+// Holds the writer, not the server: a call may finish after the server is gone.
 class StdioExchange final : public protocol::Exchange {
   public:
-    explicit StdioExchange(StdioServer& server) : server_(server) {}
-    void notify(json::object notification) override { server_.write_message(notification); }
+    explicit StdioExchange(std::shared_ptr<LineWriter> writer) : writer_(std::move(writer)) {}
+    void notify(json::object notification) override { writer_->write(notification); }
     void finish(std::optional<json::value> reply) override {
         if (reply) {
-            server_.write_message(*reply);
+            writer_->write(*reply);
         }
     }
 
   private:
-    StdioServer& server_;
+    std::shared_ptr<LineWriter> writer_;
 };
 
 }  // namespace
@@ -38,15 +42,20 @@ StdioServer::StdioServer(const protocol::Services& services, int in_fd, int out_
                          StdioOptions options)
     : services_(services),
       in_fd_(in_fd),
-      out_fd_(out_fd),
       options_(options),
+      writer_(std::make_shared<LineWriter>(out_fd)),
       session_(protocol::Session::create(services)) {
     if (::pipe2(wake_pipe_, O_CLOEXEC | O_NONBLOCK) != 0) {
         throw std::runtime_error("cannot create the stdio wake-up pipe");
     }
+    writer_->on_broken([this] {
+        services_.logger->error("stdout is closed; stopping");
+        stop();
+    });
 }
 
 StdioServer::~StdioServer() {
+    writer_->on_broken(nullptr);  // a late failing write must not reach this object
     for (const int fd : wake_pipe_) {
         if (fd >= 0) {
             ::close(fd);
@@ -62,32 +71,7 @@ void StdioServer::stop() {
 }
 
 bool StdioServer::write_message(const json::value& message) {
-    std::string line = json::serialize(message);
-    line.push_back('\n');
-    std::lock_guard lock(write_mutex_);
-    if (output_broken_) {
-        return false;
-    }
-    std::size_t offset = 0;
-    while (offset < line.size()) {
-        const auto written = ::write(out_fd_, line.data() + offset, line.size() - offset);
-        if (written < 0) {
-            if (errno == EINTR) {
-                continue;
-            }
-            if (errno == EAGAIN) {
-                pollfd wait{out_fd_, POLLOUT, 0};
-                ::poll(&wait, 1, 1000);
-                continue;
-            }
-            output_broken_ = true;
-            services_.logger->error("stdout is closed; stopping");
-            stop();
-            return false;
-        }
-        offset += static_cast<std::size_t>(written);
-    }
-    return true;
+    return writer_->write(message);
 }
 
 void StdioServer::handle_line(std::string_view line) {
@@ -97,7 +81,7 @@ void StdioServer::handle_line(std::string_view line) {
     if (line.find_first_not_of(" \t") == std::string_view::npos) {
         return;
     }
-    session_->handle_text(line, std::make_shared<StdioExchange>(*this));
+    session_->handle_text(line, std::make_shared<StdioExchange>(writer_));
 }
 
 int StdioServer::run() {
@@ -166,7 +150,10 @@ int StdioServer::run() {
     if (!session_->wait_idle(deadline)) {
         services_.logger->warn("{} tool call(s) still running at shutdown; cancelling",
                                session_->calls_in_flight());
-        session_->cancel_all();
+        session_->cancel_all(protocol::CancelReason::server_shutdown);
+        if (!session_->wait_idle(std::chrono::steady_clock::now() + kFinalWriteGrace)) {
+            services_.logger->warn("stdout is not being read; leaving replies unwritten");
+        }
     }
     return 0;
 }

@@ -8,6 +8,7 @@
 
 #include "protocol/session.hpp"
 #include "support/logging.hpp"
+#include "transport/stdio/line_writer.hpp"
 
 namespace cmcp::transport::stdio {
 
@@ -40,12 +41,10 @@ class StdioServer {
 
     const protocol::Services& services_;
     const int in_fd_;
-    const int out_fd_;
     const StdioOptions options_;
+    std::shared_ptr<LineWriter> writer_;
     std::shared_ptr<protocol::Session> session_;
     int wake_pipe_[2] = {-1, -1};
-    std::mutex write_mutex_;
-    std::atomic<bool> output_broken_{false};
     std::atomic<bool> stopping_{false};
 };
 
