@@ -125,6 +125,18 @@ TEST(Config, NonLoopbackNeedsAuthOrAnExplicitOptOut) {
     ok({"stdio", "--listen", "0.0.0.0:9090"});  // stdio listens nowhere
 }
 
+TEST(Config, LoopbackIsJudgedByAddressNotSpelling) {
+    for (const auto* host : {"localhost", "127.0.0.1", "127.1.2.3", "::1"}) {
+        EXPECT_TRUE(is_loopback_host(host)) << host;
+    }
+    for (const auto* host : {"127.example.com", "0.0.0.0", "::", "10.0.0.1", "::ffff:10.0.0.1", "",
+                             "localhost.attacker.net"}) {
+        EXPECT_FALSE(is_loopback_host(host)) << host;
+    }
+    EXPECT_THAT(error_of({"http", "--listen", "127.example.com:9090"}),
+                HasSubstr("--allow-unauthenticated"));
+}
+
 TEST(Config, HelpDocumentsEveryOptionAndVariable) {
     const auto help = usage_text();
     for (const auto name : option_names()) {
