@@ -58,7 +58,8 @@ HTTP mode:
   --allow-unauthenticated  Allow a non-loopback --listen without bearer tokens (logs a warning).
   --allowed-origins LIST   Extra allowed Origin values (default: localhost, 127.0.0.1, [::1]).
   --allowed-hosts LIST     Extra allowed Host names (default: localhost, 127.0.0.1, [::1]).
-  --max-sessions N         Live sessions before new ones are refused (default 1000).
+  --max-sessions N         Live sessions; at the cap the least recently used idle one is
+                           evicted (default 1000).
   --session-idle-timeout S Seconds before an idle session expires (default 1800).
   --max-body-bytes N       Largest request body (default 4194304).
   --max-connections N      Concurrent connections (default 512).

@@ -7,6 +7,13 @@
 
 namespace cmcp::transport::http {
 
+// The SHA-256 digest of a valid bearer token (never the token itself): what a session remembers
+// of the credential that opened it.
+using Credential = std::array<unsigned char, 32>;
+
+// True if both are the same credential; constant time.
+bool same_credential(const Credential& a, const Credential& b);
+
 // Static bearer tokens (several, so they can be rotated). Only SHA-256 digests are kept, and
 // a presented token is compared with every one of them in constant time: neither its length
 // nor which token matched shows in the timing.
@@ -16,15 +23,22 @@ class BearerAuth {
 
     enum class Verdict { ok, missing, invalid };
 
+    struct Outcome {
+        Verdict verdict = Verdict::missing;
+        Credential credential{};  // the presented token's digest; meaningful when ok
+    };
+
     bool enabled() const { return !digests_.empty(); }
     // `authorization` is the raw Authorization header value (empty when absent).
-    Verdict check(std::string_view authorization) const;
+    Outcome authenticate(std::string_view authorization) const;
+    Verdict check(std::string_view authorization) const {
+        return authenticate(authorization).verdict;
+    }
 
   private:
-    using Digest = std::array<unsigned char, 32>;
-    static Digest digest(std::string_view text);
+    static Credential digest(std::string_view text);
 
-    std::vector<Digest> digests_;
+    std::vector<Credential> digests_;
 };
 
 }  // namespace cmcp::transport::http

@@ -16,9 +16,13 @@ class Metrics;
 //    before the response; notifications and client responses get 202.
 //  - GET is answered 405: this server never sends unprompted messages, so a standalone SSE
 //    stream would only hold a connection open. DELETE ends a session (stateful mode).
-//  - Sessions: Mcp-Session-Id (128 random bits) from initialize on; idle expiry; a cap.
+//  - Sessions: Mcp-Session-Id (128 random bits) from initialize on, usable only with the bearer
+//    token that opened it; idle expiry; a cap, at which the least recently used idle session
+//    makes room (503 only when every session is busy).
 //    Stateless mode serves every POST on a fresh session and sends no session id.
-//  - Host/Origin checks (DNS rebinding), optional static bearer tokens, size and time limits.
+//  - Host/Origin checks (DNS rebinding), optional static bearer tokens, size and time limits;
+//    requests with ambiguous framing (RFC 9112: Transfer-Encoding, several Hosts) are refused
+//    and their connection closed.
 // /healthz and /metrics (Prometheus) share the Host/Origin checks but not the bearer token.
 class HttpServer {
   public:

@@ -188,8 +188,10 @@ Action Router::route(const Request& request, std::string_view client) {
 }
 
 Action Router::route_mcp(const Request& request, std::string_view client) {
+    std::optional<Credential> credential;
     if (auth_.enabled()) {
-        const auto verdict = auth_.check(request[field::authorization]);
+        const auto outcome = auth_.authenticate(request[field::authorization]);
+        const auto verdict = outcome.verdict;
         if (verdict != BearerAuth::Verdict::ok) {
             const bool wrong = verdict == BearerAuth::Verdict::invalid;
             auto response = error_response(
@@ -200,6 +202,7 @@ Action Router::route_mcp(const Request& request, std::string_view client) {
                 wrong ? std::string(kRealm) + ", error=\"invalid_token\"" : std::string(kRealm));
             return reject(std::move(response), wrong ? "invalid bearer token" : "no bearer token");
         }
+        credential = outcome.credential;
     }
     const auto version = header(request, kVersionHeader);
     if (version && !protocol::is_supported_version(*version)) {
@@ -212,12 +215,12 @@ Action Router::route_mcp(const Request& request, std::string_view client) {
     const std::string_view allow = options_.stateless ? "POST" : "POST, DELETE";
     switch (request.method()) {
         case beast_http::verb::post:
-            return post(request, version.value_or(std::string_view()), client);
+            return post(request, version.value_or(std::string_view()), client, credential);
         case beast_http::verb::delete_:
             if (options_.stateless) {
                 return method_not_allowed(allow);
             }
-            return end_session(request);
+            return end_session(request, credential);
         case beast_http::verb::get: {
             // This server never sends unprompted messages, so it offers no standalone SSE
             // stream: 405, as the spec allows. SDK clients try once per session and accept it,
@@ -232,7 +235,7 @@ Action Router::route_mcp(const Request& request, std::string_view client) {
 }
 
 Action Router::post(const Request& request, std::string_view version_header,
-                    std::string_view client) {
+                    std::string_view client, const std::optional<Credential>& credential) {
     const auto accept = request[field::accept];
     if (!accepts(accept, "application/json") || !accepts(accept, "text/event-stream")) {
         return reject(error_response(status::not_acceptable,
@@ -283,7 +286,7 @@ Action Router::post(const Request& request, std::string_view version_header,
                                          "send initialize first to open a session"),
                           "no session id");
         }
-        if (sessions_.full()) {
+        if (!sessions_.has_room()) {
             auto response = error_response(status::service_unavailable,
                                            "Service Unavailable: too many open sessions",
                                            kTransportErrorCode, request_id(*message));
@@ -298,10 +301,12 @@ Action Router::post(const Request& request, std::string_view version_header,
         session_options.narrowing = dispatch.narrowing;
         dispatch.session = protocol::Session::create(services_, std::move(session_options));
         dispatch.creates_session = true;
+        dispatch.owner = credential;
         dispatch.message = std::move(*message);
         return dispatch;
     }
-    auto activity = sessions_.acquire(session_id);
+    // Another token's session answers exactly like an unknown one: its existence stays hidden.
+    auto activity = sessions_.acquire(session_id, credential);
     if (!activity.session()) {
         Reply reply = reject(error_response(status::not_found,
                                             "Not Found: unknown or expired session; send "
@@ -321,14 +326,14 @@ Action Router::post(const Request& request, std::string_view version_header,
     return dispatch;
 }
 
-Reply Router::end_session(const Request& request) {
+Reply Router::end_session(const Request& request, const std::optional<Credential>& credential) {
     const auto session_id = header(request, kSessionHeader).value_or(std::string_view());
     if (session_id.empty()) {
         return reject(
             error_response(status::bad_request, "Bad Request: Mcp-Session-Id header is required"),
             "no session id");
     }
-    const auto session = sessions_.remove(session_id);
+    const auto session = sessions_.remove(session_id, credential);
     if (!session) {
         Reply reply =
             reject(error_response(status::not_found, "Not Found: unknown or expired session"),
@@ -369,7 +374,7 @@ Reply Router::conclude(Dispatch& dispatch, std::optional<json::value> reply) {
         return out;
     }
     const auto& id = dispatch.new_session_id;
-    if (!sessions_.insert(std::make_shared<HttpSession>(id, dispatch.session))) {
+    if (!admit(std::make_shared<HttpSession>(id, dispatch.session, dispatch.owner))) {
         auto response = error_response(status::service_unavailable,
                                        "Service Unavailable: too many open sessions",
                                        kTransportErrorCode, object->at("id"));
@@ -381,6 +386,23 @@ Reply Router::conclude(Dispatch& dispatch, std::optional<json::value> reply) {
     logger_->info("session {} opened ({} live)", std::string_view(id).substr(0, 8),
                   sessions_.size());
     return out;
+}
+
+bool Router::admit(const std::shared_ptr<HttpSession>& session) {
+    // At the cap the least recently used idle session makes room, so that one client opening
+    // sessions cannot lock the others out; sessions in use are never taken.
+    while (!sessions_.insert(session)) {
+        const auto evicted = sessions_.evict_least_recent();
+        if (!evicted) {
+            return false;
+        }
+        evicted->mcp()->cancel_all();
+        logger_->info(
+            "session {} evicted: the limit of {} sessions was reached and it was the "
+            "least recently used",
+            std::string_view(evicted->id()).substr(0, 8), options_.max_sessions);
+    }
+    return true;
 }
 
 }  // namespace cmcp::transport::http

@@ -46,6 +46,9 @@ struct Dispatch {
     bool expects_response = false;  // the message holds at least one request
     boost::json::value message;
     std::string new_session_id;  // set when this initialize would open a session
+    // The bearer credential of this initialize, which the new session is bound to; none when
+    // no tokens are configured.
+    std::optional<Credential> owner;
     // The client's X-MCP-* narrowing for this request; absent when it sent none.
     std::optional<catalog::ToolSelection> narrowing;
     protocol::RequestScope scope() const { return {narrowing ? &*narrowing : nullptr}; }
@@ -71,8 +74,13 @@ class Router {
 
   private:
     Action route_mcp(const Request& request, std::string_view client);
-    Action post(const Request& request, std::string_view version_header, std::string_view client);
-    Reply end_session(const Request& request);
+    // `credential`: the valid bearer token presented, as its digest; none without auth.
+    Action post(const Request& request, std::string_view version_header, std::string_view client,
+                const std::optional<Credential>& credential);
+    Reply end_session(const Request& request, const std::optional<Credential>& credential);
+    // Stores a new session, evicting the least recently used idle one at the cap; false when
+    // every stored session is busy.
+    bool admit(const std::shared_ptr<HttpSession>& session);
     // X-MCP-Toolsets / -Tools / -Exclude-Tools / -Readonly as a narrowing (absent when none
     // was sent), or why they are unusable.
     std::variant<std::optional<catalog::ToolSelection>, std::string> narrowing_from_headers(

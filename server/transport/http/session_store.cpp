@@ -4,16 +4,38 @@ namespace cmcp::transport::http {
 
 namespace {
 
+// The session picked by an eviction scan may become busy before it is taken; look again this
+// many times before answering that every session is busy.
+constexpr int kEvictAttempts = 3;
+
 std::int64_t ticks(std::chrono::steady_clock::time_point time) {
     return time.time_since_epoch().count();
 }
 
 }  // namespace
 
-HttpSession::HttpSession(std::string id, std::shared_ptr<protocol::Session> session)
+HttpSession::HttpSession(std::string id, std::shared_ptr<protocol::Session> session,
+                         std::optional<Credential> owner)
     : id_(std::move(id)),
       session_(std::move(session)),
+      owner_(owner),
       last_active_(ticks(std::chrono::steady_clock::now())) {}
+
+bool HttpSession::usable_with(const std::optional<Credential>& credential) const {
+    if (!owner_) {
+        return true;
+    }
+    return credential && same_credential(*owner_, *credential);
+}
+
+bool HttpSession::busy() const {
+    return open_requests_.load() != 0 || session_->calls_in_flight() != 0;
+}
+
+std::chrono::steady_clock::time_point HttpSession::last_active() const {
+    return std::chrono::steady_clock::time_point(
+        std::chrono::steady_clock::duration(last_active_.load()));
+}
 
 void HttpSession::touch() {
     last_active_.store(ticks(std::chrono::steady_clock::now()));
@@ -76,6 +98,21 @@ bool SessionStore::full() const {
     return live_.load() >= max_sessions_;
 }
 
+bool SessionStore::has_room() const {
+    if (!full()) {
+        return true;
+    }
+    for (const auto& shard : shards_) {
+        std::lock_guard lock(shard.mutex);
+        for (const auto& [_, session] : shard.sessions) {
+            if (!session->busy()) {
+                return true;
+            }
+        }
+    }
+    return false;
+}
+
 bool SessionStore::insert(std::shared_ptr<HttpSession> session) {
     // Reserve the slot first, so concurrent initializes cannot overshoot the cap.
     auto live = live_.load();
@@ -95,13 +132,15 @@ bool SessionStore::insert(std::shared_ptr<HttpSession> session) {
     return true;
 }
 
-ActiveRequest SessionStore::acquire(std::string_view id) {
+ActiveRequest SessionStore::acquire(std::string_view id,
+                                    const std::optional<Credential>& credential) {
     auto& shard = shard_for(id);
     std::shared_ptr<HttpSession> expired;
     {
         std::lock_guard lock(shard.mutex);
         const auto found = shard.sessions.find(std::string(id));
-        if (found == shard.sessions.end()) {
+        // Another credential's session is not even touched: its idle time runs on.
+        if (found == shard.sessions.end() || !found->second->usable_with(credential)) {
             return {};
         }
         if (!found->second->idle_since(std::chrono::steady_clock::now() - idle_timeout_)) {
@@ -116,13 +155,14 @@ ActiveRequest SessionStore::acquire(std::string_view id) {
     return {};
 }
 
-std::shared_ptr<HttpSession> SessionStore::remove(std::string_view id) {
+std::shared_ptr<HttpSession> SessionStore::remove(std::string_view id,
+                                                  const std::optional<Credential>& credential) {
     auto& shard = shard_for(id);
     std::shared_ptr<HttpSession> removed;
     {
         std::lock_guard lock(shard.mutex);
         const auto found = shard.sessions.find(std::string(id));
-        if (found == shard.sessions.end()) {
+        if (found == shard.sessions.end() || !found->second->usable_with(credential)) {
             return nullptr;
         }
         removed = std::move(found->second);
@@ -130,6 +170,40 @@ std::shared_ptr<HttpSession> SessionStore::remove(std::string_view id) {
     }
     changed(-1);
     return removed;
+}
+
+std::shared_ptr<HttpSession> SessionStore::evict_least_recent() {
+    for (int attempt = 0; attempt < kEvictAttempts; ++attempt) {
+        std::shared_ptr<HttpSession> oldest;
+        auto oldest_active = std::chrono::steady_clock::time_point::max();
+        for (auto& shard : shards_) {
+            std::lock_guard lock(shard.mutex);
+            for (const auto& [_, session] : shard.sessions) {
+                const auto active = session->last_active();
+                if (active < oldest_active && !session->busy()) {
+                    oldest = session;
+                    oldest_active = active;
+                }
+            }
+        }
+        if (!oldest) {
+            return nullptr;
+        }
+        auto& shard = shard_for(oldest->id());
+        {
+            std::lock_guard lock(shard.mutex);
+            // A request may have acquired it (or a DELETE removed it) since the scan; under
+            // the shard lock no request can start on it while it is taken.
+            const auto found = shard.sessions.find(oldest->id());
+            if (found == shard.sessions.end() || found->second != oldest || oldest->busy()) {
+                continue;
+            }
+            shard.sessions.erase(found);
+        }
+        changed(-1);
+        return oldest;
+    }
+    return nullptr;
 }
 
 std::vector<std::shared_ptr<HttpSession>> SessionStore::reap(

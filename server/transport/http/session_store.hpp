@@ -8,23 +8,34 @@
 #include <functional>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <unordered_map>
 #include <vector>
 
 #include "protocol/session.hpp"
+#include "transport/http/bearer_auth.hpp"
 
 namespace cmcp::transport::http {
 
-// One Streamable HTTP session: its MCP session and what idle expiry needs.
+// One Streamable HTTP session: its MCP session, the credential that opened it, and what idle
+// expiry and eviction need.
 class HttpSession {
   public:
-    HttpSession(std::string id, std::shared_ptr<protocol::Session> session);
+    // `owner`: the bearer credential that opened the session; none when no tokens are set.
+    HttpSession(std::string id, std::shared_ptr<protocol::Session> session,
+                std::optional<Credential> owner = std::nullopt);
 
     const std::string& id() const { return id_; }
     const std::shared_ptr<protocol::Session>& mcp() const { return session_; }
 
+    // True when a request presenting `credential` may use the session: it is the one that
+    // opened it, or the session was opened without one.
+    bool usable_with(const std::optional<Credential>& credential) const;
+    // True while a request is open on it or a tool call runs.
+    bool busy() const;
+    std::chrono::steady_clock::time_point last_active() const;
     // True when no request is open, no tool call runs, and nothing happened since `cutoff`.
     bool idle_since(std::chrono::steady_clock::time_point cutoff) const;
 
@@ -34,6 +45,7 @@ class HttpSession {
 
     const std::string id_;
     const std::shared_ptr<protocol::Session> session_;
+    const std::optional<Credential> owner_;
     std::atomic<std::int64_t> last_active_;  // steady_clock ticks
     std::atomic<int> open_requests_{0};
 };
@@ -66,14 +78,25 @@ class SessionStore {
                  CountObserver on_count);
 
     bool full() const;
+    // True when a new session could be stored: below the cap, or some session is not busy and
+    // could be evicted. Scans the shards only at the cap.
+    bool has_room() const;
     std::size_t size() const { return live_.load(); }
     // False when max_sessions are already live (the session is then not stored).
     bool insert(std::shared_ptr<HttpSession> session);
     // The session, marked busy; an empty ActiveRequest when the id is unknown or expired
-    // (expired sessions are removed on the way).
-    ActiveRequest acquire(std::string_view id);
-    // Removes and returns the session (null when unknown); the caller ends its calls.
-    std::shared_ptr<HttpSession> remove(std::string_view id);
+    // (expired sessions are removed on the way), or when the session belongs to another
+    // credential than `credential`: to the caller, another client's session does not exist.
+    ActiveRequest acquire(std::string_view id,
+                          const std::optional<Credential>& credential = std::nullopt);
+    // Removes and returns the session (null when unknown, or another credential's); the caller
+    // ends its calls.
+    std::shared_ptr<HttpSession> remove(std::string_view id,
+                                        const std::optional<Credential>& credential = std::nullopt);
+    // Removes and returns the least recently used session that is not busy, to make room at
+    // the cap; null when every session is busy. The caller ends its calls. Scans every shard,
+    // which is fine since this only happens at the cap.
+    std::shared_ptr<HttpSession> evict_least_recent();
     // Removes the sessions idle for longer than the timeout and returns them.
     std::vector<std::shared_ptr<HttpSession>> reap(std::chrono::steady_clock::time_point now);
     std::vector<std::shared_ptr<HttpSession>> snapshot() const;

@@ -404,6 +404,10 @@ TEST(HttpRules, Http10Is505) {
     test_support::RawConnection raw(server.port());
     raw.write("GET /healthz HTTP/1.0\r\nHost: localhost\r\n\r\n");
     EXPECT_EQ(raw.read_response().status, 505);
+    // HTTP/1.0 may omit Host.
+    test_support::RawConnection without_host(server.port());
+    without_host.write("GET /healthz HTTP/1.0\r\n\r\n");
+    EXPECT_EQ(without_host.read_response().status, 505);
 }
 
 }  // namespace

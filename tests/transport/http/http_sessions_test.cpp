@@ -1,6 +1,8 @@
 // Sessions (stateful mode) and stateless mode.
 #include <gtest/gtest.h>
 
+#include <future>
+#include <sstream>
 #include <thread>
 
 #include "server_harness.hpp"
@@ -144,23 +146,123 @@ TEST(HttpSessions, SessionWithACallInFlightDoesNotExpire) {
     EXPECT_EQ(client.post(kToolsList).status, 200);
 }
 
-TEST(HttpSessions, SessionCapAnswers503) {
+TEST(HttpSessions, SessionCapEvictsTheLeastRecentlyUsedIdleSession) {
+    std::ostringstream log;
     auto options = test_options();
-    options.max_sessions = 2;
+    options.max_sessions = 3;
+    {
+        ServerHarness server(options, make_stream_logger(log, LogLevel::info));
+        McpClient first(server.port());
+        McpClient second(server.port());
+        McpClient third(server.port());
+        ASSERT_EQ(first.initialize().status, 200);
+        ASSERT_EQ(second.initialize().status, 200);
+        ASSERT_EQ(third.initialize().status, 200);
+        ASSERT_EQ(first.post(kToolsList).status, 200);  // now `second` is the least recent
+
+        McpClient fourth(server.port());
+        ASSERT_EQ(fourth.initialize().status, 200);
+        EXPECT_EQ(fourth.post(kToolsList).status, 200);
+        EXPECT_EQ(second.post(kToolsList).status, 404);
+        EXPECT_EQ(first.post(kToolsList).status, 200);
+        EXPECT_EQ(third.post(kToolsList).status, 200);
+        const auto metrics = first.send(boost::beast::http::verb::get, "/metrics", "");
+        EXPECT_NE(metrics.body.find("mcp_sessions_live 3\n"), std::string::npos) << metrics.body;
+
+        // Ending a session frees its slot without evicting anyone.
+        EXPECT_EQ(first.del().status, 200);
+        McpClient fifth(server.port());
+        ASSERT_EQ(fifth.initialize().status, 200);
+        for (auto* client : {&third, &fourth, &fifth}) {
+            EXPECT_EQ(client->post(kToolsList).status, 200);
+        }
+        server.stop();
+        ASSERT_EQ(server.wait_exit(5s), 0);
+        const auto text = log.str();
+        EXPECT_NE(text.find("session " + second.session_id.substr(0, 8) + " evicted"),
+                  std::string::npos)
+            << text;
+        EXPECT_EQ(text.find(" evicted"), text.rfind(" evicted")) << "one eviction only:\n" << text;
+    }
+}
+
+TEST(HttpSessions, SessionCapAnswers503WhenEverySessionIsBusy) {
+    auto options = test_options();
+    options.max_sessions = 3;
     ServerHarness server(options);
-    McpClient first(server.port());
-    McpClient second(server.port());
-    ASSERT_EQ(first.initialize().status, 200);
-    ASSERT_EQ(second.initialize().status, 200);
-    McpClient third(server.port());
-    const auto refused = third.post(initialize_body());
+    std::vector<std::unique_ptr<McpClient>> clients;
+    std::vector<std::future<test_support::HttpReply>> calls;
+    for (int i = 0; i < 3; ++i) {
+        cmcp::testing::FakeUpstream::Script held;
+        held.hold = true;
+        held.outcome = cmcp::testing::json_response(200, R"({"jti":"abc"})");
+        server.upstream.push(held);
+    }
+    for (int i = 0; i < 3; ++i) {
+        auto& client = *clients.emplace_back(std::make_unique<McpClient>(server.port()));
+        ASSERT_EQ(client.initialize().status, 200);
+        calls.push_back(std::async(std::launch::async,
+                                   [&client, i] { return client.post(tools_call_body(i)); }));
+    }
+    ASSERT_TRUE(server.upstream.wait_for_requests(3, 5s));
+
+    McpClient late(server.port());
+    const auto refused = late.post(initialize_body());
     EXPECT_EQ(refused.status, 503);
     EXPECT_FALSE(refused.header("Retry-After").empty());
     EXPECT_EQ(refused.json().at("error").at("code").as_int64(), -32000);
     EXPECT_FALSE(refused.has_header("Mcp-Session-Id"));
-    // Ending a session frees its slot.
-    EXPECT_EQ(first.del().status, 200);
-    EXPECT_EQ(third.initialize().status, 200);
+
+    // No call was cancelled to make room.
+    server.upstream.release_all();
+    for (auto& call : calls) {
+        const auto reply = call.get();
+        EXPECT_EQ(reply.status, 200);
+        EXPECT_EQ(reply.json().at("result").at("structuredContent").at("jti").as_string(), "abc");
+    }
+    // Idle again: the least recently used one makes room.
+    EXPECT_EQ(clients[1]->post(kToolsList).status, 200);
+    EXPECT_EQ(clients[2]->post(kToolsList).status, 200);
+    ASSERT_EQ(late.initialize().status, 200);
+    EXPECT_EQ(late.post(kToolsList).status, 200);
+    EXPECT_EQ(clients[0]->post(kToolsList).status, 404);
+}
+
+TEST(HttpSessions, ASessionBelongsToTheTokenThatOpenedIt) {
+    auto options = test_options();
+    options.auth_tokens = {"token-of-alice", "token-of-bob"};
+    ServerHarness server(options);
+    const test_support::Headers alice = {{"Authorization", "Bearer token-of-alice"}};
+    const test_support::Headers bob = {{"Authorization", "Bearer token-of-bob"}};
+    McpClient client(server.port());
+    const auto init = client.post(initialize_body(), alice);
+    ASSERT_EQ(init.status, 200);
+    client.session_id = init.header("Mcp-Session-Id");
+    ASSERT_EQ(
+        client.post(R"({"jsonrpc":"2.0","method":"notifications/initialized"})", alice).status,
+        202);
+    EXPECT_EQ(client.post(kToolsList, alice).status, 200);
+
+    // What Bob gets for a session id that does not exist at all...
+    McpClient stranger(server.port());
+    stranger.session_id = std::string(32, 'f');
+    const auto unknown_post = stranger.post(kToolsList, bob);
+    const auto unknown_delete = stranger.del(bob);
+    ASSERT_EQ(unknown_post.status, 404);
+    ASSERT_EQ(unknown_delete.status, 404);
+    // ...is exactly what he gets for Alice's.
+    const auto foreign_post = client.post(kToolsList, bob);
+    EXPECT_EQ(foreign_post.status, 404);
+    EXPECT_EQ(foreign_post.body, unknown_post.body);
+    EXPECT_EQ(foreign_post.header("Content-Type"), unknown_post.header("Content-Type"));
+    const auto foreign_delete = client.del(bob);
+    EXPECT_EQ(foreign_delete.status, 404);
+    EXPECT_EQ(foreign_delete.body, unknown_delete.body);
+
+    // Alice's session lives on, and is hers to end.
+    EXPECT_EQ(client.post(kToolsList, alice).status, 200);
+    EXPECT_EQ(client.del(alice).status, 200);
+    EXPECT_EQ(client.post(kToolsList, alice).status, 404);
 }
 
 TEST(HttpSessions, SessionsAreIndependent) {

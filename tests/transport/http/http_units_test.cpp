@@ -89,6 +89,19 @@ TEST(BearerAuth, AnyOfSeveralTokens) {
     EXPECT_FALSE(BearerAuth({}).enabled());
 }
 
+TEST(BearerAuth, CredentialIsTheDigestOfTheTokenPresented) {
+    const BearerAuth auth({"first-token", "second-token"});
+    const auto first = auth.authenticate("Bearer first-token");
+    ASSERT_EQ(first.verdict, BearerAuth::Verdict::ok);
+    const auto again = auth.authenticate("bearer  first-token ");
+    ASSERT_EQ(again.verdict, BearerAuth::Verdict::ok);
+    EXPECT_TRUE(same_credential(first.credential, again.credential));
+    const auto second = auth.authenticate("Bearer second-token");
+    ASSERT_EQ(second.verdict, BearerAuth::Verdict::ok);
+    EXPECT_FALSE(same_credential(first.credential, second.credential));
+    EXPECT_EQ(auth.authenticate("Bearer third-token").verdict, BearerAuth::Verdict::invalid);
+}
+
 TEST(Metrics, PrometheusTextFormat) {
     Metrics metrics;
     metrics.record_http_request("POST", 200);
@@ -195,6 +208,60 @@ TEST_F(SessionStoreTest, BusySessionsDoNotExpire) {
     std::this_thread::sleep_for(80ms);
     EXPECT_FALSE(store.acquire("a").session());  // expired on lookup
     EXPECT_EQ(store.size(), 0U);
+}
+
+TEST_F(SessionStoreTest, EvictsTheLeastRecentlyUsedSessionThatIsNotBusy) {
+    SessionStore store(3, 1h, {});
+    for (const auto* id : {"a", "b", "c"}) {
+        ASSERT_TRUE(store.insert(make(id)));
+        std::this_thread::sleep_for(2ms);
+    }
+    EXPECT_TRUE(store.full());
+    EXPECT_TRUE(store.has_room());
+    auto busy = store.acquire("a");  // the oldest, but in use
+    ASSERT_TRUE(busy.session());
+    std::this_thread::sleep_for(2ms);
+    store.acquire("b");  // used and released: now more recent than c
+    const auto first = store.evict_least_recent();
+    ASSERT_TRUE(first);
+    EXPECT_EQ(first->id(), "c");
+    EXPECT_EQ(store.size(), 2U);
+    EXPECT_FALSE(store.acquire("c").session());
+    ASSERT_TRUE(store.insert(make("d")));
+    auto also_busy = store.acquire("d");
+    const auto second = store.evict_least_recent();
+    ASSERT_TRUE(second);
+    EXPECT_EQ(second->id(), "b");
+    ASSERT_TRUE(store.insert(make("e")));
+    auto busy_too = store.acquire("e");
+    // Every session is busy: nothing to evict, no room.
+    EXPECT_FALSE(store.evict_least_recent());
+    EXPECT_FALSE(store.has_room());
+    EXPECT_EQ(store.size(), 3U);
+    busy = ActiveRequest();
+    EXPECT_TRUE(store.has_room());
+    const auto third = store.evict_least_recent();
+    ASSERT_TRUE(third);
+    EXPECT_EQ(third->id(), "a");
+}
+
+TEST_F(SessionStoreTest, SessionsAreBoundToTheCredentialThatOpenedThem) {
+    const BearerAuth auth({"alice", "bob"});
+    const std::optional<Credential> alice = auth.authenticate("Bearer alice").credential;
+    const std::optional<Credential> bob = auth.authenticate("Bearer bob").credential;
+    SessionStore store(10, 1h, {});
+    ASSERT_TRUE(store.insert(std::make_shared<HttpSession>("owned", fixture_.session, alice)));
+    ASSERT_TRUE(store.insert(make("open")));
+    EXPECT_TRUE(store.acquire("owned", alice).session());
+    EXPECT_FALSE(store.acquire("owned", bob).session());
+    EXPECT_FALSE(store.acquire("owned").session());
+    EXPECT_FALSE(store.remove("owned", bob));
+    EXPECT_FALSE(store.remove("owned"));
+    // Opened without a credential (no tokens configured): anyone's.
+    EXPECT_TRUE(store.acquire("open", bob).session());
+    EXPECT_TRUE(store.acquire("open").session());
+    EXPECT_TRUE(store.remove("owned", alice));
+    EXPECT_EQ(store.size(), 1U);
 }
 
 }  // namespace
