@@ -15,6 +15,9 @@ namespace {
 constexpr std::string_view kBase64Url =
     "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
 
+// The name the quota error gives this collection; Scaleway names quotas after product and object.
+constexpr std::string_view kQuotaResource = "functions_tokens";
+
 }  // namespace
 
 void FunctionsTokens::seed(DemoData& demo) {
@@ -121,6 +124,12 @@ Reply FunctionsTokens::create(const Call& call, const std::string& region) {
     }
 
     std::lock_guard lock(mutex_);
+    // Checked after validation, like the API, so a bad request still gets its own error.
+    const auto in_region = static_cast<std::size_t>(std::count_if(
+        tokens_.begin(), tokens_.end(), [&](const Token& t) { return t.region == region; }));
+    if (in_region >= max_per_region_) {
+        reject(scw::quotas_exceeded(kQuotaResource, max_per_region_, in_region));
+    }
     // The sandbox does not model functions or namespaces, so any well-formed id is accepted.
     const Token& token = add(Token{.id = ids_.uuid(),
                                    .region = region,

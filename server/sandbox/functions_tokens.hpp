@@ -1,6 +1,7 @@
 #pragma once
 
 #include <boost/json/object.hpp>
+#include <cstddef>
 #include <cstdint>
 #include <mutex>
 #include <optional>
@@ -15,7 +16,9 @@ namespace cmcp::sandbox {
 // Serverless Functions v1beta1 tokens: /functions/v1beta1/regions/{region}/tokens[/{token_id}].
 class FunctionsTokens {
   public:
-    explicit FunctionsTokens(IdSource& ids) : ids_(ids) {}
+    // `max_per_region`: creates beyond it are refused with quotas_exceeded.
+    FunctionsTokens(IdSource& ids, std::size_t max_per_region)
+        : ids_(ids), max_per_region_(max_per_region) {}
     void seed(DemoData& demo);
     // `call.segments` starts after /functions/v1beta1.
     Reply handle(const Call& call);
@@ -43,6 +46,7 @@ class FunctionsTokens {
     static boost::json::object to_json(const Token& token, bool reveal, std::string_view status);
 
     IdSource& ids_;
+    const std::size_t max_per_region_;
     std::mutex mutex_;
     std::vector<Token> tokens_;  // every region, in creation order
     std::uint64_t next_sequence_ = 1;

@@ -25,12 +25,24 @@ constexpr std::string_view kActorType = "User";
 constexpr std::string_view kAlphanumerics =
     "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
 
+// PlanetScale has about forty access names (15 for an organization, 24 per database), so a token
+// of the demo organization cannot usefully hold more than 63; this keeps 1,000 tokens small.
+constexpr std::size_t kMaxAccessesPerToken = 100;
+
 Reply not_found() {
     return planetscale_error(404, "not_found", "Not Found");
 }
 
 Reply invalid_params(std::string_view message) {
     return planetscale_error(422, "invalid_params", message);
+}
+
+// PlanetScale refuses what its limits do not allow with a 422 whose code is not invalid_params;
+// "unprocessable" is the one planetscale-go knows for that.
+Reply limit_reached(const std::string& what, std::size_t limit, const std::string& help) {
+    return planetscale_error(
+        422, "unprocessable",
+        what + " has reached its limit of " + std::to_string(limit) + ". " + help);
 }
 
 // Rails reads page numbers with to_i and clamps them, so bad values fall back instead of failing.
@@ -194,6 +206,10 @@ Reply PlanetScaleTokens::create(const Call& call, Organization& organization) {
     if (ttl && *ttl <= 0) {
         reject(invalid_params("ttl must be a positive number of seconds"));
     }
+    if (organization.tokens.size() >= max_per_collection_) {
+        reject(limit_reached("Organization " + organization.resource.name, max_per_collection_,
+                             "Delete service tokens that are no longer used, then try again."));
+    }
     const TimePoint now = Clock::now();
     ServiceToken token;
     token.id = ids_.planetscale_id();
@@ -230,13 +246,25 @@ Reply PlanetScaleTokens::grant(const Call& call, Organization& organization, Ser
     if (!database_name.empty()) {
         database(organization, database_name);
     }
+    const auto held = [&](const std::string& name) {
+        return std::any_of(token.accesses.begin(), token.accesses.end(), [&](const Access& a) {
+            return a.name == name && a.database == database_name;
+        });
+    };
+    std::vector<std::string> added;
     for (const auto& name : *names) {
-        const bool held = std::any_of(
-            token.accesses.begin(), token.accesses.end(),
-            [&](const Access& a) { return a.name == name && a.database == database_name; });
-        if (!held) {
-            token.accesses.push_back(Access{ids_.planetscale_id(), name, database_name});
+        if (!held(name) && std::find(added.begin(), added.end(), name) == added.end()) {
+            added.push_back(name);
         }
+    }
+    // All or nothing: a refused grant leaves the token as it was.
+    const std::size_t limit = std::min(max_per_collection_, kMaxAccessesPerToken);
+    if (token.accesses.size() + added.size() > limit) {
+        reject(limit_reached("Service token " + token.id, limit,
+                             "It cannot hold more accesses; grant fewer or use another token."));
+    }
+    for (auto& name : added) {
+        token.accesses.push_back(Access{ids_.planetscale_id(), std::move(name), database_name});
     }
     token.updated_at = Clock::now();
     return json_reply(200, access_list(organization, token));
@@ -247,7 +275,8 @@ PlanetScaleTokens::Organization& PlanetScaleTokens::organization(const std::stri
     if (it != organizations_.end()) {
         return it->second;
     }
-    if (!any_organization_) {
+    // Past the cap an unknown name is simply not an organization this sandbox has.
+    if (!any_organization_ || organizations_.size() >= max_per_collection_) {
         reject(not_found());
     }
     Organization org;
@@ -263,7 +292,7 @@ PlanetScaleTokens::Resource& PlanetScaleTokens::database(Organization& organizat
     if (it != databases.end()) {
         return *it;
     }
-    if (!any_organization_) {
+    if (!any_organization_ || databases.size() >= max_per_collection_) {
         reject(not_found());
     }
     return databases.emplace_back(Resource{ids_.planetscale_id(), name, Clock::now()});

@@ -1,6 +1,7 @@
 #pragma once
 
 #include <boost/json/object.hpp>
+#include <cstddef>
 #include <cstdint>
 #include <functional>
 #include <map>
@@ -23,9 +24,15 @@ Reply planetscale_error(int status, std::string_view code, std::string_view mess
 class PlanetScaleTokens {
   public:
     // Without demo data there is nothing to check names against, so any organization and any
-    // database is taken to exist; with it, only the seeded ones do.
-    PlanetScaleTokens(IdSource& ids, std::string base_url, bool any_organization)
-        : ids_(ids), base_url_(std::move(base_url)), any_organization_(any_organization) {}
+    // database is taken to exist; with it, only the seeded ones do. `max_per_collection` caps the
+    // tokens of an organization, the accesses of a token and the organizations and databases
+    // taken to exist.
+    PlanetScaleTokens(IdSource& ids, std::string base_url, bool any_organization,
+                      std::size_t max_per_collection)
+        : ids_(ids),
+          base_url_(std::move(base_url)),
+          any_organization_(any_organization),
+          max_per_collection_(max_per_collection) {}
     void seed(DemoData& demo);
     // `call.segments` starts after /v1/organizations.
     Reply handle(const Call& call);
@@ -73,6 +80,7 @@ class PlanetScaleTokens {
     IdSource& ids_;
     const std::string base_url_;
     const bool any_organization_;
+    const std::size_t max_per_collection_;
     std::mutex mutex_;
     std::map<std::string, Organization, std::less<>> organizations_;
     std::uint64_t next_sequence_ = 1;

@@ -173,13 +173,13 @@ class Sandbox::Impl {
     const std::string base_url_;
     IdSource ids_;
     DemoData demo_;
-    FunctionsTokens functions_{ids_};
+    FunctionsTokens functions_{ids_, options_.max_objects_per_collection};
     IamJwts iam_;
-    SecretManager secrets_{ids_};
+    SecretManager secrets_{ids_, options_.max_objects_per_collection};
     PlanetScaleTokens planetscale_;
 
     mutable std::mutex requests_mutex_;
-    std::vector<RecordedRequest> requests_;
+    std::deque<RecordedRequest> requests_;  // only when options_.record_requests
     std::mutex faults_mutex_;
     std::deque<Fault> faults_;
     // Wakes delayed fault answers at shutdown, so the destructor never waits out a delay.
@@ -194,7 +194,7 @@ Sandbox::Impl::Impl(Options options)
     : options_(std::move(options)),
       port_(bind_or_throw(server_, options_)),
       base_url_(make_base_url(options_.host, port_)),
-      planetscale_(ids_, base_url_, !options_.demo_data) {
+      planetscale_(ids_, base_url_, !options_.demo_data, options_.max_objects_per_collection) {
     if (options_.demo_data) {
         demo_.region = "fr-par";
         functions_.seed(demo_);
@@ -242,7 +242,7 @@ Sandbox::Impl::~Impl() {
 
 std::vector<RecordedRequest> Sandbox::Impl::requests() const {
     std::lock_guard lock(requests_mutex_);
-    return requests_;
+    return {requests_.begin(), requests_.end()};
 }
 
 void Sandbox::Impl::clear_requests() {
@@ -266,8 +266,11 @@ void Sandbox::Impl::clear_faults() {
 
 void Sandbox::Impl::serve(const httplib::Request& request, httplib::Response& response) {
     RecordedRequest recorded = record(request);
-    {
+    if (options_.record_requests && options_.max_recorded_requests > 0) {
         std::lock_guard lock(requests_mutex_);
+        if (requests_.size() >= options_.max_recorded_requests) {
+            requests_.pop_front();
+        }
         requests_.push_back(recorded);
     }
     if (const auto fault = take_fault(recorded)) {

@@ -1,6 +1,7 @@
 #pragma once
 
 #include <chrono>
+#include <cstddef>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -45,12 +46,28 @@ struct DemoData {        // ids of the seeded objects, so docs, tests and users 
     std::string database;  // a database name usable in grants
 };
 
+// A sandbox may run for days behind `http --sandbox`, so nothing it keeps may grow without bound.
+// Recording keeps the newest requests only; tests never need more.
+inline constexpr std::size_t kDefaultMaxRecordedRequests = 10'000;
+// Objects per simulated collection: Functions tokens and secrets per region, service tokens per
+// organization, accesses per service token (further capped in planetscale_tokens.cpp), and the
+// organizations and databases taken to exist when there is no demo data. Neither vendor publishes
+// a fixed number for these (Scaleway quotas are per organization and adjustable, PlanetScale's
+// depend on the plan), so this is a sandbox value: far above what a demo or a test creates, small
+// enough that a sandbox filled to every cap stays within tens of MB. Creates beyond it get the
+// vendor's quota error.
+inline constexpr std::size_t kDefaultMaxObjectsPerCollection = 1'000;
+
 struct Options {
     std::string scaleway_secret_key;        // expected X-Auth-Token
     std::string planetscale_authorization;  // expected Authorization header value, exactly
     bool demo_data = true;                  // seed a little data in every surface
     std::string host = "127.0.0.1";
     int port = 0;  // 0 = pick a free port
+    // For tests that inspect requests(); off, requests() stays empty and nothing is kept.
+    bool record_requests = false;
+    std::size_t max_recorded_requests = kDefaultMaxRecordedRequests;  // oldest dropped first
+    std::size_t max_objects_per_collection = kDefaultMaxObjectsPerCollection;
 };
 
 // An in-memory stand-in for the Scaleway and PlanetScale endpoints the tools call, served over
@@ -66,9 +83,10 @@ class Sandbox {
     std::string base_url() const;  // "http://127.0.0.1:<port>" — both vendors' paths are served
                                    // under it
     int port() const;
-    const DemoData& demo() const;                   // empty strings when demo_data is false
-    std::vector<RecordedRequest> requests() const;  // every request received, in order
-                                                    // (including faulted ones)
+    const DemoData& demo() const;  // empty strings when demo_data is false
+    // The most recent requests received (at most max_recorded_requests), oldest first, including
+    // faulted ones; always empty unless Options::record_requests is set.
+    std::vector<RecordedRequest> requests() const;
     void clear_requests();
     void inject(Fault fault);  // faults are matched in FIFO order before normal handling
     void clear_faults();

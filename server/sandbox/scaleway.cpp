@@ -76,6 +76,18 @@ Reply precondition_failed(std::string_view message, std::string_view help) {
                  {{"precondition", "unknown_precondition"}, {"help_message", help}});
 }
 
+// 403 with one detail per quota, as the SDKs parse it (scaleway-sdk-go QuotasExceededError,
+// @scaleway/sdk-client, which also reads an organization_id or project_id scope from a detail).
+Reply quotas_exceeded(std::string_view resource, std::size_t quota, std::size_t current) {
+    json::object detail;
+    detail["resource"] = resource;
+    detail["quota"] = quota;
+    detail["current"] = current;
+    detail["organization_id"] = kOrganizationId;
+    return error(403, "quotas_exceeded", "quota(s) exceeded for this resource",
+                 {{"details", json::array{std::move(detail)}}});
+}
+
 // not_found needs resource fields, so an unknown route is described as a missing "route".
 Reply unknown_route(std::string_view method, std::string_view path) {
     std::string route(method);

@@ -16,6 +16,9 @@ namespace cmcp::sandbox::scw {
 // Every object timestamp is shown with microseconds, like the API's own examples.
 inline constexpr int kTimeDigits = 6;
 
+// The organization that owns the sandbox's API key; every secret and every quota belongs to it.
+inline constexpr std::string_view kOrganizationId = "357727ea-8973-48a7-a0b1-96e719de04c8";
+
 struct ArgumentProblem {
     std::string argument_name;
     std::string reason;  // required | format | constraint | unknown
@@ -29,6 +32,8 @@ Reply not_found(std::string_view resource, std::string_view resource_id);
 Reply already_exists(std::string_view resource, std::string_view resource_id,
                      std::string_view help);
 Reply precondition_failed(std::string_view message, std::string_view help);
+// Quotas are the organization's; the detail names kOrganizationId as their scope.
+Reply quotas_exceeded(std::string_view resource, std::size_t quota, std::size_t current);
 Reply unknown_route(std::string_view method, std::string_view path);
 
 // The checks below reject the call with the matching error instead of returning.

@@ -14,8 +14,9 @@ using namespace std::chrono_literals;
 
 namespace {
 
-// The organization that owns the sandbox's API key; every secret belongs to it.
-constexpr std::string_view kOrganizationId = "357727ea-8973-48a7-a0b1-96e719de04c8";
+using scw::kOrganizationId;
+// The name the quota error gives this collection; Scaleway names quotas after product and object.
+constexpr std::string_view kQuotaResource = "secret_manager_secrets";
 constexpr std::string_view kScheduled = "scheduled_for_deletion";
 
 bool is_secret_type(std::string_view type) {
@@ -274,8 +275,14 @@ Reply SecretManager::create(const Call& call, const std::string& region) {
     secret.path = std::move(*path);
     secret.ephemeral_policy = std::move(policy);
     secret.key_id = std::move(key_id);
-    secret.sequence = next_sequence_++;
     require_unique(secret);
+    const auto in_region = static_cast<std::size_t>(
+        std::count_if(secrets_.begin(), secrets_.end(),
+                      [&](const Secret& other) { return other.region == region; }));
+    if (in_region >= max_per_region_) {
+        reject(scw::quotas_exceeded(kQuotaResource, max_per_region_, in_region));
+    }
+    secret.sequence = next_sequence_++;
     secrets_.push_back(std::move(secret));
     return json_reply(200, to_json(secrets_.back()));
 }

@@ -1,6 +1,7 @@
 #pragma once
 
 #include <boost/json/object.hpp>
+#include <cstddef>
 #include <cstdint>
 #include <mutex>
 #include <optional>
@@ -15,7 +16,9 @@ namespace cmcp::sandbox {
 // /secret-manager/v1beta1/regions/{region}/secrets[/{secret_id}[/<action>]].
 class SecretManager {
   public:
-    explicit SecretManager(IdSource& ids) : ids_(ids) {}
+    // `max_per_region` counts secrets scheduled for deletion too: they still exist.
+    SecretManager(IdSource& ids, std::size_t max_per_region)
+        : ids_(ids), max_per_region_(max_per_region) {}
     void seed(DemoData& demo);
     // `call.segments` starts after /secret-manager/v1beta1.
     Reply handle(const Call& call);
@@ -73,6 +76,7 @@ class SecretManager {
     static boost::json::object to_json(const Secret& secret, const Version& version);
 
     IdSource& ids_;
+    const std::size_t max_per_region_;
     std::mutex mutex_;
     std::vector<Secret> secrets_;  // every region, in creation order
     std::uint64_t next_sequence_ = 1;

@@ -36,8 +36,6 @@ std::string_view to_string(FailureKind kind) {
             return "response_too_large";
         case FailureKind::cancelled:
             return "cancelled";
-        case FailureKind::busy:
-            return "busy";
     }
     return "unknown";
 }

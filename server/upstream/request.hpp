@@ -51,7 +51,6 @@ enum class FailureKind {
     timeout,              // connect or read timeout
     response_too_large,
     cancelled,
-    busy,  // the server is out of capacity for upstream calls
 };
 
 std::string_view to_string(FailureKind kind);

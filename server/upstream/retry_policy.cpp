@@ -148,14 +148,18 @@ RetryDecision decide_retry(const RetryPolicy& policy, const RetryInput& input,
     if (const auto* response = std::get_if<Response>(&input.outcome)) {
         hint = server_retry_hint(input.request.provider, *response, input.now);
     }
-    if (hint) {
+    // A hint is a floor, not a suggestion: waking earlier only meets the same refusal again, so it
+    // is slept in full or not at all. max_delay bounds the computed backoff only.
+    if (hint && *hint > milliseconds{0}) {
         if (*hint >= remaining) {
             decision.stop = RetryStop::hint_beyond_budget;
             return decision;
         }
-        decision.delay = std::min(*hint, policy.max_delay);
+        decision.delay = *hint;
         decision.from_server_hint = true;
     } else {
+        // No hint, or one already reached (Retry-After: 0, a reset_at in the past, perhaps by clock
+        // skew): the jittered backoff keeps repeated refusals from becoming a tight loop.
         decision.delay = backoff_delay(policy, input.attempt, random ? random() : 1.0);
         if (decision.delay >= remaining) {
             decision.stop = RetryStop::budget_exhausted;

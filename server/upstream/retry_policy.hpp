@@ -12,7 +12,7 @@ namespace cmcp::upstream {
 struct RetryPolicy {
     int max_attempts = 4;  // including the first
     std::chrono::milliseconds base_delay{250};
-    std::chrono::milliseconds max_delay{8000};
+    std::chrono::milliseconds max_delay{8000};   // caps the computed backoff, never a vendor's hint
     std::chrono::milliseconds max_total{30000};  // from the first attempt to the last sleep's end
 };
 
@@ -62,6 +62,8 @@ std::optional<std::chrono::milliseconds> parse_retry_after(
 // Full jitter: random * min(max_delay, base_delay * 2^(attempt-1)).
 std::chrono::milliseconds backoff_delay(const RetryPolicy& policy, int attempt, double random);
 
+// A vendor's hint is waited in full when it ends within max_total, else the call stops with
+// hint_beyond_budget; a hint of zero gets the computed backoff.
 RetryDecision decide_retry(const RetryPolicy& policy, const RetryInput& input,
                            const RandomSource& random);
 

@@ -11,6 +11,7 @@ UpstreamStack::UpstreamStack(const Settings& settings)
     sandbox::Options sandbox_options;
     sandbox_options.scaleway_secret_key = std::string(kScalewayKey);
     sandbox_options.planetscale_authorization = std::string(kPlanetscaleAuthorization);
+    sandbox_options.record_requests = true;
     sandbox_ = std::make_unique<sandbox::Sandbox>(sandbox_options);
 
     catalog::CatalogOptions catalog_options;

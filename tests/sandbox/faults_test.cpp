@@ -95,7 +95,9 @@ TEST(SandboxFaults, MatchOnMethodAndRawPathPrefix) {
 }
 
 TEST(SandboxFaults, ComeBeforeAuthenticationAndAreRecorded) {
-    Sandbox sandbox(make_options());
+    Options options = make_options();
+    options.record_requests = true;
+    Sandbox sandbox(options);
     sandbox.inject(fault_with(500, "boom"));
     const auto answer = send(sandbox, "GET", "/iam/v1alpha1/jwts");
     EXPECT_EQ(answer.status, 500);
@@ -145,7 +147,9 @@ TEST(SandboxFaults, WithoutTimesAreIgnored) {
 }
 
 TEST(SandboxConcurrency, ParallelCreatesAllLandWithUniqueIds) {
-    Sandbox sandbox(make_options(false));
+    Options options = make_options(false);
+    options.record_requests = true;
+    Sandbox sandbox(options);
     constexpr int kThreads = 8;
     constexpr int kPerThread = 15;
     std::atomic<int> failures{0};
@@ -192,7 +196,9 @@ TEST(SandboxConcurrency, ParallelCreatesAllLandWithUniqueIds) {
 }
 
 TEST(SandboxConcurrency, AFaultAnswersExactlyItsTimesUnderContention) {
-    Sandbox sandbox(make_options());
+    Options options = make_options();
+    options.record_requests = true;
+    Sandbox sandbox(options);
     sandbox.inject(fault_with(503, "", 10));
     std::atomic<int> faulted{0};
     std::atomic<int> normal{0};

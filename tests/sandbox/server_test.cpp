@@ -14,6 +14,12 @@ namespace {
 
 using Pairs = std::vector<std::pair<std::string, std::string>>;
 
+Options recording_options() {
+    Options options = make_options();
+    options.record_requests = true;
+    return options;
+}
+
 TEST(SandboxServer, ServesOnTheReportedLoopbackPort) {
     Sandbox sandbox(make_options());
     EXPECT_GT(sandbox.port(), 0);
@@ -126,7 +132,7 @@ TEST(SandboxServer, VendorRoutesAuthenticateBeforeRouting) {
 }
 
 TEST(SandboxRecording, KeepsRawPathAndQueryAndDecodesRepeatedKeysInOrder) {
-    Sandbox sandbox(make_options());
+    Sandbox sandbox(recording_options());
     const std::string target =
         "/secret-manager/v1beta1/regions/fr-par/secrets"
         "?tags=env%3Ademo&name=a%20b&tags=two+words&scheduled_for_deletion=false&flag&&empty=";
@@ -146,7 +152,7 @@ TEST(SandboxRecording, KeepsRawPathAndQueryAndDecodesRepeatedKeysInOrder) {
 }
 
 TEST(SandboxRecording, PathStaysPercentEncoded) {
-    Sandbox sandbox(make_options());
+    Sandbox sandbox(recording_options());
     const auto answer = scw(sandbox, "GET", "/iam/v1alpha1/jwts/a%2Fb%20c");
     EXPECT_EQ(answer.status, 404);
     // The encoded slash stayed inside one path segment, so this reached get-jwt.
@@ -160,7 +166,7 @@ TEST(SandboxRecording, PathStaysPercentEncoded) {
 }
 
 TEST(SandboxRecording, LowerCasesHeaderNamesAndKeepsValues) {
-    Sandbox sandbox(make_options());
+    Sandbox sandbox(recording_options());
     send(sandbox, "GET", "/iam/v1alpha1/jwts?audience_id=x",
          {{"X-Auth-Token", kScalewayKey},
           {"X-Request-ID", "Abc-123"},
@@ -186,7 +192,7 @@ TEST(SandboxRecording, LowerCasesHeaderNamesAndKeepsValues) {
 }
 
 TEST(SandboxRecording, KeepsBodiesAndOrderAndCanBeCleared) {
-    Sandbox sandbox(make_options());
+    Sandbox sandbox(recording_options());
     const std::string body = R"({"function_id":")" + sandbox.demo().function_id + R"("})";
     scw(sandbox, "POST", "/functions/v1beta1/regions/fr-par/tokens", body);
     ps(sandbox, "DELETE", "/v1/organizations/demo-org/service-tokens/nope");
@@ -216,7 +222,7 @@ TEST(SandboxServer, OversizedBodiesAreRefused) {
 
 TEST(SandboxServer, ShutdownDoesNotWaitForADelayedAnswer) {
     std::optional<Sandbox> sandbox;
-    sandbox.emplace(make_options());
+    sandbox.emplace(recording_options());
     Fault fault;
     fault.delay = std::chrono::seconds(30);
     fault.status = 503;

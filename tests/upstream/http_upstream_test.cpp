@@ -197,8 +197,8 @@ TEST_F(HttpUpstreamTest, TooManyRequestsWithRetryAfterIsRetried) {
 TEST_F(HttpUpstreamTest, ScalewayResetSecondsIsHonoured) {
     TestServer server(fail_then_succeed(
         1, 429, R"({"type":"too_many_requests","message":"quota","reset_seconds":0.2})"));
-    auto options = fast_options(server.base_url());
-    options.retry.max_delay = milliseconds(1000);  // hints are capped by max_delay
+    const auto options = fast_options(server.base_url());
+    ASSERT_LT(options.retry.max_delay, milliseconds(200));
     HttpUpstream upstream(options, test_credentials(), logger_);
     RecordingControl recorder;
 
@@ -206,10 +206,28 @@ TEST_F(HttpUpstreamTest, ScalewayResetSecondsIsHonoured) {
 
     ASSERT_TRUE(std::holds_alternative<Response>(outcome));
     EXPECT_EQ(std::get<Response>(outcome).attempts, 2);
-    // The hint (200 ms) replaced the 1-20 ms backoff.
+    // The hint (200 ms) replaced the 1-20 ms backoff, in full although max_delay is 20 ms.
     EXPECT_GE(std::get<Response>(outcome).elapsed, milliseconds(200));
     ASSERT_EQ(recorder.progress().size(), 1U);
     EXPECT_TRUE(contains(recorder.progress()[0].message, "retrying in 0.2 s"));
+}
+
+TEST_F(HttpUpstreamTest, RetryAfterLongerThanMaxDelayIsWaitedInFull) {
+    TestServer server(
+        fail_then_succeed(1, 429, R"({"type":"too_many_requests"})", {{"Retry-After", "1"}}));
+    const auto options = fast_options(server.base_url());  // max_delay 20 ms, max_total 10 s
+    HttpUpstream upstream(options, test_credentials(), logger_);
+    RecordingControl recorder;
+
+    const Outcome outcome = upstream.send(scaleway_get(), recorder.control());
+
+    ASSERT_TRUE(std::holds_alternative<Response>(outcome));
+    EXPECT_EQ(std::get<Response>(outcome).status, 200);
+    EXPECT_EQ(std::get<Response>(outcome).attempts, 2);
+    EXPECT_GE(std::get<Response>(outcome).elapsed, milliseconds(1000));
+    ASSERT_EQ(recorder.progress().size(), 1U);
+    EXPECT_TRUE(contains(recorder.progress()[0].message, "retrying in 1.0 s"))
+        << recorder.progress()[0].message;
 }
 
 TEST_F(HttpUpstreamTest, ServerErrorIsNeverRetried) {
@@ -432,9 +450,7 @@ TEST_F(HttpUpstreamTest, MissingCredentialsSendNothing) {
 
 TEST_F(HttpUpstreamTest, CancellationDuringBackoffEndsTheCallQuickly) {
     TestServer server(fail_then_succeed(100, 503, "{}", {{"Retry-After", "5"}}));
-    auto options = fast_options(server.base_url());
-    options.retry.max_delay = milliseconds(8000);
-    HttpUpstream upstream(options, test_credentials(), logger_);
+    HttpUpstream upstream(fast_options(server.base_url()), test_credentials(), logger_);
     RecordingControl recorder;
     std::thread canceller([&recorder] {
         std::this_thread::sleep_for(milliseconds(100));

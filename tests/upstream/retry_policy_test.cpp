@@ -2,6 +2,10 @@
 
 #include <gtest/gtest.h>
 
+#include <cstdint>
+#include <functional>
+#include <vector>
+
 #include "upstream/http_date.hpp"
 
 namespace cmcp::upstream {
@@ -86,7 +90,7 @@ TEST(RetryPolicy, RetriesConnectionFailuresAndTimeoutsOfIdempotentRequests) {
 
 TEST(RetryPolicy, NeverRetriesOtherFailures) {
     for (const auto kind : {FailureKind::cancelled, FailureKind::response_too_large,
-                            FailureKind::missing_credentials, FailureKind::busy}) {
+                            FailureKind::missing_credentials}) {
         const auto decision = decide(idempotent_get(), failure(kind));
         EXPECT_FALSE(decision.retry) << to_string(kind);
         EXPECT_EQ(decision.stop, RetryStop::not_retryable);
@@ -172,11 +176,18 @@ TEST(RetryPolicy, HonoursScalewayResetAt) {
         idempotent_get(),
         status(429, R"({"type":"too_many_requests","reset_at":"2024-05-01T14:00:04+02:00"})"));
     EXPECT_EQ(offset.delay, milliseconds{4000});
+}
+
+TEST(RetryPolicy, ResetAtInThePastAllowsARetryAfterTheComputedBackoff) {
+    // The window has already reset (or the clocks disagree): retry, with the usual jitter.
     const auto past =
         decide(idempotent_get(),
-               status(429, R"({"type":"too_many_requests","reset_at":"2024-05-01T11:59:00Z"})"));
+               status(429, R"({"type":"too_many_requests","reset_at":"2024-05-01T11:59:00Z"})"), 1,
+               milliseconds{0}, {}, 0.5);
     EXPECT_TRUE(past.retry);
-    EXPECT_EQ(past.delay, milliseconds{0});
+    EXPECT_FALSE(past.from_server_hint);
+    EXPECT_EQ(past.delay, backoff_delay(RetryPolicy{}, 1, 0.5));
+    EXPECT_EQ(past.delay, milliseconds{125});
 }
 
 TEST(RetryPolicy, HonoursRetryAfterSeconds) {
@@ -184,7 +195,10 @@ TEST(RetryPolicy, HonoursRetryAfterSeconds) {
     EXPECT_TRUE(decision.retry);
     EXPECT_TRUE(decision.from_server_hint);
     EXPECT_EQ(decision.delay, milliseconds{2000});
-    EXPECT_EQ(decide(idempotent_get(), status(503, "", "0")).delay, milliseconds{0});
+    const auto now = decide(idempotent_get(), status(503, "", "0"), 1, milliseconds{0}, {}, 0.5);
+    EXPECT_TRUE(now.retry);
+    EXPECT_FALSE(now.from_server_hint);
+    EXPECT_EQ(now.delay, milliseconds{125});  // "now" gets the computed backoff
 }
 
 TEST(RetryPolicy, HonoursRetryAfterHttpDate) {
@@ -192,6 +206,18 @@ TEST(RetryPolicy, HonoursRetryAfterHttpDate) {
         decide(idempotent_get(), status(429, "", "Wed, 01 May 2024 12:00:05 GMT"));
     EXPECT_TRUE(decision.retry);
     EXPECT_EQ(decision.delay, milliseconds{5000});
+    // Beyond max_delay (8 s) and within max_total (30 s): slept in full.
+    const auto later = decide(idempotent_get(), status(429, "", "Wed, 01 May 2024 12:00:21 GMT"));
+    EXPECT_TRUE(later.retry);
+    EXPECT_TRUE(later.from_server_hint);
+    EXPECT_EQ(later.delay, milliseconds{21000});
+    const auto beyond = decide(idempotent_get(), status(429, "", "Wed, 01 May 2024 12:00:45 GMT"));
+    EXPECT_FALSE(beyond.retry);
+    EXPECT_EQ(beyond.stop, RetryStop::hint_beyond_budget);
+    const auto past = decide(idempotent_get(), status(429, "", "Wed, 01 May 2024 11:00:00 GMT"), 1,
+                             milliseconds{0}, {}, 0.5);
+    EXPECT_TRUE(past.retry);
+    EXPECT_EQ(past.delay, milliseconds{125});
 }
 
 TEST(RetryPolicy, UnparseableHintsFallBackToBackoff) {
@@ -208,13 +234,84 @@ TEST(RetryPolicy, LongestHintWins) {
     EXPECT_EQ(decision.delay, milliseconds{4000});
 }
 
-TEST(RetryPolicy, HintIsClampedToMaxDelay) {
+TEST(RetryPolicy, HintLongerThanMaxDelayIsSleptInFull) {
     RetryPolicy policy;
-    policy.max_delay = milliseconds{1000};
+    policy.max_delay = milliseconds{1000};  // bounds the computed backoff only
     const auto decision =
         decide(idempotent_get(), status(429, "", "5"), 1, milliseconds{0}, policy);
     EXPECT_TRUE(decision.retry);
-    EXPECT_EQ(decision.delay, milliseconds{1000});
+    EXPECT_TRUE(decision.from_server_hint);
+    EXPECT_EQ(decision.delay, milliseconds{5000});
+    const auto body = decide(idempotent_get(),
+                             status(429, R"({"type":"too_many_requests","reset_seconds":12.5})"), 1,
+                             milliseconds{0}, policy);
+    EXPECT_EQ(body.delay, milliseconds{12500});
+}
+
+// Drives decide_retry the way HttpUpstream does, on a simulated clock: each attempt takes
+// `latency`, then the policy's delay is slept. Returns when each attempt started, in ms.
+struct SimulatedRun {
+    std::vector<std::int64_t> attempt_starts;
+    RetryStop stop = RetryStop::none;
+};
+
+SimulatedRun simulate(const RetryPolicy& policy, const std::function<Outcome(milliseconds)>& vendor,
+                      milliseconds latency = milliseconds{40}) {
+    SimulatedRun run;
+    const Request request = idempotent_get();
+    milliseconds clock{0};
+    for (int attempt = 1;; ++attempt) {
+        run.attempt_starts.push_back(clock.count());
+        const Outcome outcome = vendor(clock);
+        clock += latency;
+        const auto decision = decide_retry(
+            policy, RetryInput{request, outcome, attempt, clock, kNow + clock}, fixed(0.5));
+        if (!decision.retry) {
+            run.stop = decision.stop;
+            return run;
+        }
+        clock += decision.delay;
+    }
+}
+
+TEST(RetryPolicy, RetryAfterWithinTheBudgetIsRetriedOnceAfterTheFullWait) {
+    // The reported case: a 429 with Retry-After: 15 under the default 8 s max_delay and 30 s
+    // max_total used to be retried at 8 s and 16 s, both before the vendor allowed it.
+    const RetryPolicy policy;
+    ASSERT_EQ(policy.max_delay, milliseconds{8000});
+    ASSERT_EQ(policy.max_total, milliseconds{30000});
+    const auto always_limited = [](milliseconds) { return status(429, "", "15"); };
+    const SimulatedRun limited = simulate(policy, always_limited);
+    EXPECT_EQ(limited.attempt_starts, (std::vector<std::int64_t>{0, 15040}));
+    EXPECT_EQ(limited.stop, RetryStop::hint_beyond_budget);
+
+    // A vendor whose window really ends at 15 s answers the one retry.
+    const auto window = [](milliseconds at) {
+        return at >= milliseconds{15000} ? status(200) : status(429, "", "15");
+    };
+    const SimulatedRun recovered = simulate(policy, window, milliseconds{0});
+    EXPECT_EQ(recovered.attempt_starts, (std::vector<std::int64_t>{0, 15000}));
+    EXPECT_EQ(recovered.stop, RetryStop::not_retryable);  // the 200
+}
+
+TEST(RetryPolicy, HintBeyondTheTotalBudgetIsNotRetried) {
+    const RetryPolicy policy;  // 30 s budget
+    const auto decision =
+        decide(idempotent_get(), status(429, "", "40"), 1, milliseconds{0}, policy);
+    EXPECT_FALSE(decision.retry);
+    EXPECT_EQ(decision.stop, RetryStop::hint_beyond_budget);
+    const SimulatedRun run = simulate(policy, [](milliseconds) { return status(429, "", "40"); });
+    EXPECT_EQ(run.attempt_starts, (std::vector<std::int64_t>{0}));
+    EXPECT_EQ(run.stop, RetryStop::hint_beyond_budget);
+}
+
+TEST(RetryPolicy, AHintMustEndBeforeTheBudgetDoes) {
+    RetryPolicy policy;
+    policy.max_total = milliseconds{10000};
+    EXPECT_TRUE(
+        decide(idempotent_get(), status(429, "", "5"), 1, milliseconds{4999}, policy).retry);
+    EXPECT_EQ(decide(idempotent_get(), status(429, "", "5"), 1, milliseconds{5000}, policy).stop,
+              RetryStop::hint_beyond_budget);
 }
 
 TEST(RetryPolicy, HintBeyondTheRemainingBudgetStopsRetrying) {

@@ -18,6 +18,7 @@ sandbox::Options sandbox_options() {
     sandbox::Options options;
     options.scaleway_secret_key = *credentials.scaleway_secret_key;
     options.planetscale_authorization = *credentials.planetscale_authorization;
+    options.record_requests = true;
     return options;
 }
 
