@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs what credentials-mcp needs on Debian 12: build packages always; with --test-tools,
-# also the Node.js test clients (official MCP SDK client, conformance suite) from npm.
+# also clang and its sanitizer/libFuzzer runtime (scripts/fuzz.sh) and the Node.js test clients
+# (official MCP SDK client, conformance suite) from npm.
 # Idempotent: installs only what is missing. Runs as root, or through sudo.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -19,6 +20,7 @@ packages=(
 want_test_tools=0
 if [ "${1:-}" = "--test-tools" ]; then
     want_test_tools=1
+    packages+=(clang libclang-rt-14-dev)
     command -v npm >/dev/null 2>&1 || packages+=(nodejs npm)
 fi
 

@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <boost/json.hpp>
 #include <map>
+#include <set>
+#include <string_view>
 
 #include "support/json_text.hpp"
 
@@ -16,6 +18,8 @@ namespace {
 constexpr std::size_t kDefaultPatternLengthLimit = 256;
 constexpr std::size_t kMaxSuggestionDistance = 3;
 constexpr std::size_t kMaxEchoedName = 64;
+// An array of a million wrong items would otherwise make a message of a hundred megabytes.
+constexpr std::size_t kMaxReportedProblems = 20;
 
 std::string quoted(std::string_view name) {
     return "`" + std::string(name) + "`";
@@ -154,8 +158,12 @@ class ProblemList {
     bool empty() const { return lines_.empty(); }
     std::string render(const ToolDefinition& tool) const {
         std::string text = "Invalid arguments for tool " + quoted(tool.name) + ":";
-        for (const auto& line : lines_) {
-            text += "\n- " + line;
+        const auto shown = std::min(lines_.size(), kMaxReportedProblems);
+        for (std::size_t i = 0; i < shown; ++i) {
+            text += "\n- " + lines_[i];
+        }
+        if (shown < lines_.size()) {
+            text += "\n- … and " + std::to_string(lines_.size() - shown) + " more problems.";
         }
         text += "\nNothing was sent upstream. Correct the arguments and call the tool again.";
         return text;
@@ -308,18 +316,21 @@ void check_lengths(const json::value& value, const json::object& schema, const s
 void check_schema(const Tool& tool, const json::object& arguments, ProblemList& problems) {
     const json::value document(arguments);
     const auto violations = tool.input_check->check(document);
+    // Sorted, the pointers below "/a/" follow "/a/" directly: one lookup per violation instead
+    // of a scan of all of them, which is quadratic when an argument fails thousands of times.
+    std::set<std::string_view> pointers;
+    for (const auto& violation : violations) {
+        pointers.insert(violation.pointer);
+    }
     std::map<std::string, std::string> reasons;
     for (const auto& violation : violations) {
         if (violation.pointer.empty()) {
             continue;  // the root-level summary; the specific failures follow
         }
-        const bool deeper_exists = std::any_of(
-            violations.begin(), violations.end(), [&violation](const SchemaViolation& other) {
-                return other.pointer.size() > violation.pointer.size() &&
-                       other.pointer.starts_with(violation.pointer + "/");
-            });
-        if (deeper_exists) {
-            continue;
+        const auto prefix = violation.pointer + "/";
+        const auto next = pointers.lower_bound(prefix);
+        if (next != pointers.end() && next->starts_with(prefix)) {
+            continue;  // a deeper failure says more
         }
         auto& reason = reasons[violation.pointer];
         const bool generic = violation.message.starts_with("Failed to validate");

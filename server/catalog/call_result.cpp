@@ -9,6 +9,8 @@
 #include <variant>
 
 #include "catalog/request_builder.hpp"
+#include "support/json_text.hpp"
+#include "support/text.hpp"
 #include "upstream/vendor_error.hpp"
 
 namespace cmcp::catalog {
@@ -124,8 +126,9 @@ json::object vendor_error_result(const Tool& tool, const PreparedCall& call,
     }
     if (!error.json_body && !response.body.empty()) {
         text += "\n(The response body was not JSON" +
-                (response.content_type.empty() ? std::string()
-                                               : "; Content-Type " + response.content_type) +
+                (response.content_type.empty()
+                     ? std::string()
+                     : "; Content-Type " + printable(response.content_type, 100)) +
                 ".)";
     }
     if (response.status == 404 && response.attempts > 1 && call.request.method == "DELETE") {
@@ -482,14 +485,16 @@ json::object success_result(const Tool& tool, const PreparedCall& call,
                       ? render_template(*tool.definition.empty_response, call.arguments)
                       : json::value(json::object{{"status", response.status}});
     } else {
-        boost::system::error_code ec;
-        payload = json::parse(response.body, ec);
-        if (ec) {
+        // parse_json_text also refuses 1e999, which would reach the client as Infinity.
+        std::string problem;
+        auto parsed = parse_json_text(response.body, problem);
+        if (!parsed) {
             return error_result(std::string(provider_display_name(tool.definition.provider)) +
                                 " answered HTTP " + std::to_string(response.status) +
                                 " with a body that is not JSON; the operation may have "
                                 "succeeded. Read the resource again before retrying.");
         }
+        payload = std::move(*parsed);
     }
     // The text block repeats the upstream JSON as the vendor wrote it (no re-serialisation
     // artefacts such as 5.05E1); generated payloads are serialised.

@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "support/text.hpp"
+
 namespace cmcp::catalog {
 
 namespace {
@@ -47,13 +49,16 @@ KnownNames known_names(const Definitions& definitions) {
 std::optional<std::string> unknown_name(const ToolSelection& selection, const KnownNames& known) {
     for (const auto& name : selection.toolsets) {
         if (!contains(known.toolsets, name)) {
-            return "unknown toolset '" + name + "'; valid toolsets: " + joined(known.toolsets);
+            // Names come from HTTP headers, which may hold any byte; the message is JSON.
+            return "unknown toolset '" + printable(name, 64) +
+                   "'; valid toolsets: " + joined(known.toolsets);
         }
     }
     for (const auto* list : {&selection.tools, &selection.exclude_tools}) {
         for (const auto& name : *list) {
             if (!contains(known.tools, name)) {
-                return "unknown tool '" + name + "'; valid tools: " + joined(known.tools);
+                return "unknown tool '" + printable(name, 64) +
+                       "'; valid tools: " + joined(known.tools);
             }
         }
     }

@@ -1,5 +1,6 @@
 #include "support/json_text.hpp"
 
+#include <algorithm>
 #include <boost/json/serialize.hpp>
 #include <boost/json/stream_parser.hpp>
 #include <charconv>
@@ -21,6 +22,20 @@ std::string position_of(std::string_view text, std::size_t offset) {
         }
     }
     return "line " + std::to_string(line) + ", column " + std::to_string(column);
+}
+
+bool has_non_finite_number(const boost::json::value& value) {
+    if (const auto* number = value.if_double()) {
+        return !std::isfinite(*number);
+    }
+    if (const auto* array = value.if_array()) {
+        return std::any_of(array->begin(), array->end(), has_non_finite_number);
+    }
+    if (const auto* object = value.if_object()) {
+        return std::any_of(object->begin(), object->end(),
+                           [](const auto& entry) { return has_non_finite_number(entry.value()); });
+    }
+    return false;
 }
 
 }  // namespace
@@ -46,7 +61,14 @@ std::optional<boost::json::value> parse_json_text(std::string_view text, std::st
         error = ec.message() + " at " + position_of(text, consumed);
         return std::nullopt;
     }
-    return parser.release();
+    auto value = parser.release();
+    // Boost.JSON reads 1e999 as infinity, which no JSON text can carry: echoed back (as an id,
+    // say) it would serialise as something no client can parse.
+    if (has_non_finite_number(value)) {
+        error = "number out of range (too large for a double)";
+        return std::nullopt;
+    }
+    return value;
 }
 
 namespace {

@@ -9,6 +9,7 @@
 namespace cmcp {
 
 // Parses one JSON text; on failure fills `error` with what went wrong and where (line:column).
+// A number beyond a double's range (1e999) is an error too: it has no JSON spelling to echo.
 std::optional<boost::json::value> parse_json_text(std::string_view text, std::string& error,
                                                   const boost::json::parse_options& options = {});
 

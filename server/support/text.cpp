@@ -42,6 +42,42 @@ std::optional<bool> parse_switch(std::string_view text) {
     return std::nullopt;
 }
 
+namespace {
+
+// Bytes in the valid UTF-8 character at the start of `text` (RFC 3629: no overlong forms, no
+// surrogates, nothing above U+10FFFF), or 0 when it does not start with one.
+std::size_t utf8_sequence_length(std::string_view text) {
+    const auto lead = static_cast<unsigned char>(text[0]);
+    std::size_t length = 0;
+    unsigned char low = 0x80;
+    unsigned char high = 0xBF;
+    if (lead >= 0xC2 && lead <= 0xDF) {
+        length = 2;
+    } else if (lead >= 0xE0 && lead <= 0xEF) {
+        length = 3;
+        low = lead == 0xE0 ? 0xA0 : 0x80;
+        high = lead == 0xED ? 0x9F : 0xBF;
+    } else if (lead >= 0xF0 && lead <= 0xF4) {
+        length = 4;
+        low = lead == 0xF0 ? 0x90 : 0x80;
+        high = lead == 0xF4 ? 0x8F : 0xBF;
+    } else {
+        return 0;
+    }
+    if (text.size() < length) {
+        return 0;
+    }
+    for (std::size_t i = 1; i < length; ++i) {
+        const auto next = static_cast<unsigned char>(text[i]);
+        if (next < (i == 1 ? low : 0x80) || next > (i == 1 ? high : 0xBF)) {
+            return 0;
+        }
+    }
+    return length;
+}
+
+}  // namespace
+
 std::string printable(std::string_view text, std::size_t max_bytes) {
     std::string out;
     std::size_t end = std::min(text.size(), max_bytes);
@@ -49,9 +85,19 @@ std::string printable(std::string_view text, std::size_t max_bytes) {
            (static_cast<unsigned char>(text[end]) & 0xC0U) == 0x80U) {
         --end;  // do not split a UTF-8 character
     }
-    for (const char c : text.substr(0, end)) {
-        const auto byte = static_cast<unsigned char>(c);
-        out.push_back(byte < 0x20 || byte == 0x7F ? '?' : c);
+    const auto kept = text.substr(0, end);
+    for (std::size_t i = 0; i < kept.size();) {
+        const auto byte = static_cast<unsigned char>(kept[i]);
+        if (byte >= 0x80) {
+            // Header values may carry any byte; one that starts no valid UTF-8 character would
+            // make a JSON body that echoes it unparseable.
+            const auto length = utf8_sequence_length(kept.substr(i));
+            out.append(length == 0 ? std::string_view("?") : kept.substr(i, length));
+            i += length == 0 ? 1 : length;
+            continue;
+        }
+        out.push_back(byte < 0x20 || byte == 0x7F ? '?' : kept[i]);
+        ++i;
     }
     if (end < text.size()) {
         out += "…";

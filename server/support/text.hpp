@@ -16,8 +16,9 @@ std::vector<std::string> split_list(std::string_view text);
 // true/false in the spellings people use for switches: 1/0, true/false, yes/no, on/off (any case).
 std::optional<bool> parse_switch(std::string_view text);
 
-// Client-supplied text made safe for one log line: control characters (newlines included)
-// become '?', and anything beyond `max_bytes` is cut on a character boundary with "…".
+// Client-supplied text made safe for one log line or a JSON string: control characters
+// (newlines included) and bytes that are not valid UTF-8 become '?', and anything beyond
+// `max_bytes` is cut on a character boundary with "…".
 std::string printable(std::string_view text, std::size_t max_bytes = 128);
 
 }  // namespace cmcp

@@ -1,6 +1,9 @@
 #include "upstream/vendor_error.hpp"
 
-#include <boost/json/parse.hpp>
+#include <optional>
+
+#include "support/json_text.hpp"
+#include "support/text.hpp"
 
 namespace cmcp::upstream {
 namespace json = boost::json;
@@ -24,6 +27,8 @@ std::string text_excerpt(std::string_view body) {
             break;
         }
     }
+    // The excerpt goes into a JSON reply: bytes that are not UTF-8 (a Latin-1 page) become '?'.
+    out = printable(out, out.size());
     if (body.size() > kMaxTextExcerpt) {
         out += "…";
     }
@@ -41,11 +46,13 @@ std::string string_field(const json::object& object, std::string_view key) {
 
 VendorError parse_vendor_error(Provider provider, int status, std::string_view body) {
     VendorError error;
-    boost::system::error_code ec;
-    const auto parsed = body.empty() ? json::value() : json::parse(body, ec);
-    error.json_body = !ec && !body.empty();
-    if (!ec && parsed.is_object()) {
-        error.fields = parsed.get_object();
+    // parse_json_text refuses 1e999: read as infinity, the error's fields would reach the client
+    // as Infinity, which is not JSON.
+    std::string problem;
+    const auto parsed = body.empty() ? std::nullopt : parse_json_text(body, problem);
+    error.json_body = parsed.has_value();
+    if (parsed && parsed->is_object()) {
+        error.fields = parsed->get_object();
         const std::string_view code_key = provider == Provider::scaleway ? "type" : "code";
         error.code = string_field(error.fields, code_key);
         if (error.code.empty()) {

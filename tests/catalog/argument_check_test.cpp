@@ -342,6 +342,58 @@ TEST(ArgumentCheck, HugeStringForAPatternCheckedArgumentIsRefusedQuicklyByLength
     }
 }
 
+// Regression (fuzz/reproducers/*-valijson-format-abort): valijson read a non-empty array or
+// object given for a "format" argument as a string and aborted the whole process.
+TEST(ArgumentCheck, ContainerForAFormatCheckedArgumentIsRefusedNotAborted) {
+    EXPECT_THAT(refused("get-token", with("get-token", "token_id", json::array{1})),
+                HasSubstr("`token_id`: expected a UUID string such as"));
+    EXPECT_THAT(refused("create-secret", with("create-secret", "key_id", json::object{{"a", 1}})),
+                HasSubstr("`key_id`: expected a UUID string such as"));
+    EXPECT_THAT(refused("list-jwts", with("list-jwts", "audience_id", json::array{"x"})),
+                HasSubstr("`audience_id`: expected a UUID string such as"));
+    EXPECT_THAT(
+        refused("create-new-revocable-token", with("create-new-revocable-token", "expires_at",
+                                                   json::array{"2026-12-31T23:59:59Z"})),
+        HasSubstr("`expires_at`: expected an RFC 3339 date-time string"));
+}
+
+// Regression (fuzz/reproducers/fuzz_arguments-uniqueitems-timeout): 600 equal access names made
+// valijson record 180 000 "not unique" errors, which the report then compared pairwise; the
+// call did not return within 10 seconds.
+TEST(ArgumentCheck, ThousandsOfEqualAccessNamesAreRefusedQuickly) {
+    json::array access;
+    for (int i = 0; i < 600; ++i) {
+        access.emplace_back("read_branch");
+    }
+    const auto arguments = with("grant-service-token-access", "access", access);  // loads
+    const auto start = std::chrono::steady_clock::now();
+    const auto message = refused("grant-service-token-access", arguments);
+    EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(5));
+    EXPECT_THAT(message, HasSubstr("`access`: expected an array"));
+    EXPECT_THAT(message, HasSubstr("array of 600 items is too long to check (limit 256)"));
+    EXPECT_LT(message.size(), 1000U);
+    // Within the limit, duplicates are still found.
+    EXPECT_THAT(refused("grant-service-token-access",
+                        with("grant-service-token-access", "access",
+                             json::array{"read_branch", "create_branch", "read_branch"})),
+                HasSubstr("`access`"));
+}
+
+// Every wrong item is a failure: the report must stay fast and short however many there are.
+TEST(ArgumentCheck, ThousandsOfWrongItemsGiveAShortReportQuickly) {
+    json::array tags;
+    for (int i = 0; i < 5000; ++i) {
+        tags.emplace_back(i);
+    }
+    const auto arguments = with("create-secret", "tags", tags);  // loads the catalog
+    const auto start = std::chrono::steady_clock::now();
+    const auto message = refused("create-secret", arguments);
+    EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(10));
+    EXPECT_THAT(message, HasSubstr("`tags[0]`: expected a string"));
+    EXPECT_THAT(message, HasSubstr("… and 4980 more problems."));
+    EXPECT_LT(message.size(), 4000U);
+}
+
 TEST(ArgumentCheck, HugeFreeTextIsRefusedByItsMaxLength) {
     const auto message = refused(
         "create-secret", with("create-secret", "description", text(std::string(100000, 'd'))));

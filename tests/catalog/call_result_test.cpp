@@ -648,6 +648,38 @@ TEST(CallResult, TwoHundredWithNonJsonBodyIsAnError) {
     EXPECT_THAT(text, HasSubstr("Read the resource again before retrying"));
 }
 
+// Regression (found with fuzz_session's upstream answers): 1e999 in a vendor's body was read
+// as infinity, and the reply to the client carried Infinity, which is not JSON.
+TEST(CallResult, NumbersBeyondADoubleNeverReachTheReplyAsInfinity) {
+    for (const auto& answer :
+         {cmcp::testing::json_response(200, R"({"secrets": [], "total_count": 1e999})"),
+          cmcp::testing::json_response(400, R"({"message": "invalid argument", "type":
+                                               "invalid_arguments", "limit": -1e999})")}) {
+        const auto [result, log] = call_result("list-secrets", answer);
+        const auto text = json::serialize(result);
+        boost::system::error_code ec;
+        (void)json::parse(text, ec);
+        EXPECT_FALSE(ec) << text;
+        EXPECT_EQ(text.find("Infinity"), std::string::npos) << text;
+        EXPECT_TRUE(is_error(result)) << text;
+    }
+}
+
+// Regression (found with fuzz_session's upstream answers): a Latin-1 error page and its
+// Content-Type were echoed byte for byte, and the reply was not valid JSON.
+TEST(VendorErrors, TextThatIsNotUtf8IsMadeValidUtf8) {
+    const auto [result, log] = call_result(
+        "list-jwts",
+        response(503, "<html>Service indisponible \xE9t\xE9</html>", "text/html; charset=\xE9"));
+    ASSERT_TRUE(is_error(result));
+    const auto text = text_of(result);
+    EXPECT_THAT(text, HasSubstr("Service indisponible ?t?"));
+    EXPECT_THAT(text, HasSubstr("Content-Type text/html; charset=?"));
+    boost::system::error_code ec;
+    (void)json::parse(json::serialize(result), ec);
+    EXPECT_FALSE(ec);
+}
+
 TEST(CallResult, FailureIsAnErrorWithItsMessage) {
     upstream::Failure failure;
     failure.kind = upstream::FailureKind::timeout;

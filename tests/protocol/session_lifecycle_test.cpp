@@ -138,6 +138,23 @@ TEST(SessionLifecycle, UnparseableInputIsParseError) {
     }
 }
 
+// Regression (fuzz/reproducers/fuzz_session-infinity-id): id 1e999 was read as infinity and
+// echoed in a reply that was not JSON.
+TEST(SessionLifecycle, NumbersTooLargeForADoubleAreParseErrors) {
+    SessionFixture fixture;
+    fixture.initialize();
+    for (const auto* text : {R"({"jsonrpc":"2.0","id":1e999,"method":"ping"})",
+                             R"({"jsonrpc":"2.0","id":1,"method":"ping","params":{"x":-1e999}})"}) {
+        const auto reply = fixture.send(text);
+        ASSERT_TRUE(reply.has_value()) << text;
+        EXPECT_EQ(error_code_of(reply), -32700) << text;
+        EXPECT_TRUE(reply->at("id").is_null());
+        boost::system::error_code ec;
+        (void)json::parse(json::serialize(*reply), ec);
+        EXPECT_FALSE(ec) << json::serialize(*reply);
+    }
+}
+
 TEST(SessionLifecycle, DeepNestingIsRefusedNotCrashed) {
     SessionFixture fixture;
     const std::string deep(100000, '[');

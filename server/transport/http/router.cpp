@@ -1,5 +1,6 @@
 #include "transport/http/router.hpp"
 
+#include <boost/json/parse.hpp>
 #include <boost/json/parse_options.hpp>
 #include <boost/json/serialize.hpp>
 
@@ -141,7 +142,7 @@ std::variant<std::optional<catalog::ToolSelection>, std::string> Router::narrowi
         const auto flag = parse_switch(*value);
         if (!flag) {
             return std::string(kReadOnlyHeader) + " must be true or false, not '" +
-                   std::string(*value) + "'";
+                   printable(*value, 64) + "'";
         }
         selection.read_only = *flag;
     }
@@ -208,7 +209,7 @@ Action Router::route_mcp(const Request& request, std::string_view client) {
     if (version && !protocol::is_supported_version(*version)) {
         return reject(
             error_response(status::bad_request,
-                           "Bad Request: Unsupported protocol version: " + std::string(*version) +
+                           "Bad Request: Unsupported protocol version: " + printable(*version, 64) +
                                " (supported versions: " + supported_versions_text() + ")"),
             "unsupported MCP-Protocol-Version");
     }
@@ -385,6 +386,16 @@ Reply Router::conclude(Dispatch& dispatch, std::optional<json::value> reply) {
     out.session_id = id;
     logger_->info("session {} opened ({} live)", std::string_view(id).substr(0, 8),
                   sessions_.size());
+    return out;
+}
+
+Reply Router::conclude_serialized(Dispatch& dispatch, std::string reply) {
+    if (!dispatch.expects_response || dispatch.creates_session) {
+        return conclude(dispatch, json::parse(reply));
+    }
+    Reply out;
+    out.session_id = dispatch.session_id;
+    out.response = make_response(status::ok, std::move(reply), "application/json");
     return out;
 }
 

@@ -71,6 +71,8 @@ class Router {
     // The answer to a Dispatch that sent no notifications (so nothing is on the wire yet).
     // `reply` is what the session finished with. Registers a new session on initialize success.
     Reply conclude(Dispatch& dispatch, std::optional<boost::json::value> reply);
+    // The same for a reply the session serialised itself (the cached tools/list answer).
+    Reply conclude_serialized(Dispatch& dispatch, std::string reply);
 
   private:
     Action route_mcp(const Request& request, std::string_view client);

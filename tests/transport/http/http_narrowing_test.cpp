@@ -136,6 +136,23 @@ TEST(HttpNarrowing, UnusableHeadersAreRefused) {
     }
 }
 
+// Regression (found with fuzz_http_router): header values may hold bytes that are not UTF-8,
+// and echoing them made the JSON error body unparseable.
+TEST(HttpNarrowing, HeaderBytesThatAreNotUtf8AreNotEchoed) {
+    ServerHarness server(stateless());
+    McpClient client(server.port());
+    for (const auto& [name, value, needle] :
+         std::vector<std::tuple<std::string, std::string, std::string>>{
+             {"X-MCP-Toolsets", "scaleway-\xE9", "unknown toolset 'scaleway-?'"},
+             {"X-MCP-Tools", "get-\xFF\xFEjwt", "unknown tool 'get-??jwt'"},
+             {"X-MCP-Readonly", "tr\xC3", "X-MCP-Readonly must be true or false, not 'tr?'"}}) {
+        const auto reply = client.post(kToolsList, {{name, value}});
+        EXPECT_EQ(reply.status, 400) << name;
+        EXPECT_NO_THROW((void)reply.json()) << reply.body;
+        EXPECT_NE(reply.body.find(needle), std::string::npos) << reply.body;
+    }
+}
+
 // The audit log names the client: the session (id prefix) or, stateless, the peer address.
 TEST(HttpAudit, RecordsNameTheSessionOrThePeer) {
     std::vector<std::string> clients;

@@ -132,6 +132,20 @@ TEST(HttpRules, UnsupportedProtocolVersionIs400) {
     EXPECT_EQ(reply.status, 400);
 }
 
+// Regression (fuzz/reproducers/fuzz_http_router-version-header-not-utf8): the unsupported
+// version was echoed byte for byte, and a header that is not UTF-8 made the body invalid JSON.
+TEST(HttpRules, UnsupportedProtocolVersionIsEchoedAsValidUtf8) {
+    ServerHarness server;
+    McpClient client(server.port());
+    const auto reply = client.post(initialize_body(), {{"MCP-Protocol-Version", "2025-\xE9-\xFF"}});
+    EXPECT_EQ(reply.status, 400);
+    expect_transport_error(reply, "Unsupported protocol version: 2025-?-? (supported versions:");
+    const auto long_reply =
+        client.post(initialize_body(), {{"MCP-Protocol-Version", std::string(4000, 'v')}});
+    EXPECT_EQ(long_reply.status, 400);
+    EXPECT_LT(long_reply.body.size(), 500U);
+}
+
 TEST(HttpRules, ASupportedProtocolVersionDifferentFromTheSessionsIsAccepted) {
     ServerHarness server;
     McpClient client(server.port());
