@@ -175,6 +175,9 @@ int run(const config::Config& config, Startup startup, const config::EnvLookup& 
         logger->info("received signal {}; shutting down", signal);
         stop.request_stop();
     });
+    if (config.mode == config::Mode::sandbox) {
+        return serve_sandbox(config, env, stop, logger);
+    }
 
     catalog::CatalogOptions catalog_options;
     catalog_options.selection = selection_of(config);

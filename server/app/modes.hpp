@@ -23,4 +23,9 @@ int serve_http(const config::Config& config, std::vector<std::string> auth_token
                const protocol::Services& services, transport::http::Metrics& metrics,
                StopHandle& stop, const Logger& logger);
 
+// Serves only the upstream simulator on config.http's address until a stop is requested,
+// accepting the credentials `env` holds (the variables the server itself sends from).
+int serve_sandbox(const config::Config& config, const config::EnvLookup& env, StopHandle& stop,
+                  const Logger& logger);
+
 }  // namespace cmcp::app

@@ -1,6 +1,7 @@
 #include "catalog/catalog.hpp"
 
 #include <algorithm>
+#include <boost/json/serialize.hpp>
 #include <stdexcept>
 
 #include "catalog/argument_check.hpp"
@@ -83,9 +84,14 @@ Catalog::Catalog(Definitions definitions, CatalogOptions options)
         }
         Tool tool;
         tool.served_input_schema = serve_input_schema(definition, options_.defaults);
-        tool.input_check = std::make_shared<const CompiledSchema>(definition.input_schema);
+        tool.input_check = definition.compiled_input_schema
+                               ? definition.compiled_input_schema
+                               : std::make_shared<const CompiledSchema>(definition.input_schema);
         if (definition.output_schema) {
-            tool.output_check = std::make_shared<const CompiledSchema>(*definition.output_schema);
+            tool.output_check =
+                definition.compiled_output_schema
+                    ? definition.compiled_output_schema
+                    : std::make_shared<const CompiledSchema>(*definition.output_schema);
         }
         tool.definition = std::move(definition);
         tools_.push_back(std::move(tool));
@@ -97,6 +103,7 @@ Catalog::Catalog(Definitions definitions, CatalogOptions options)
             for (const auto& tool : tools_) {
                 list.push_back(tool_entry(tool, fields));
             }
+            list_texts_.emplace(field_bits(fields), json::serialize(list));
             lists_.emplace(field_bits(fields), std::move(list));
         }
     }
@@ -117,6 +124,10 @@ const Tool* Catalog::find(std::string_view name) const {
 
 const json::array& Catalog::list(ToolFields fields) const {
     return lists_.at(field_bits(fields));
+}
+
+const std::string& Catalog::list_text(ToolFields fields) const {
+    return list_texts_.at(field_bits(fields));
 }
 
 json::array Catalog::list(ToolFields fields, const ToolSelection& narrowing) const {

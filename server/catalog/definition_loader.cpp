@@ -219,7 +219,8 @@ class DefinitionReader {
     }
 
     std::optional<json::object> load_schema(const std::string& path, const std::string& tools_file,
-                                            const std::string& field_pointer) {
+                                            const std::string& field_pointer,
+                                            std::shared_ptr<const CompiledSchema>& compiled) {
         const auto document = parse_file(path);
         if (!document) {
             problems_.add(tools_file, field_pointer, "cannot load " + path);
@@ -238,7 +239,7 @@ class DefinitionReader {
             return std::nullopt;
         }
         try {
-            CompiledSchema compiled(*resolved);
+            compiled = std::make_shared<const CompiledSchema>(*resolved);
         } catch (const std::exception& error) {
             problems_.add(path, "", error.what());
             return std::nullopt;
@@ -313,14 +314,14 @@ class DefinitionReader {
         tool.path_template = request.at("path").get_string();
 
         auto input = load_schema(std::string(spec.at("inputSchema").get_string()), file,
-                                 pointer + "/inputSchema");
+                                 pointer + "/inputSchema", tool.compiled_input_schema);
         if (!input) {
             return std::nullopt;
         }
         tool.input_schema = std::move(*input);
         if (const auto* output = spec.if_contains("outputSchema")) {
-            auto schema =
-                load_schema(std::string(output->get_string()), file, pointer + "/outputSchema");
+            auto schema = load_schema(std::string(output->get_string()), file,
+                                      pointer + "/outputSchema", tool.compiled_output_schema);
             if (!schema) {
                 return std::nullopt;
             }

@@ -2,6 +2,7 @@
 
 #include <boost/json/object.hpp>
 #include <boost/json/value.hpp>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -9,6 +10,8 @@
 #include "upstream/request.hpp"
 
 namespace cmcp::catalog {
+
+class CompiledSchema;
 
 enum class ArgumentLocation { path, query, body };
 
@@ -52,6 +55,10 @@ struct ToolDefinition {
     std::vector<Argument> arguments;
     boost::json::object input_schema;
     std::optional<boost::json::object> output_schema;
+    // Compiled by the loader, which must compile them to check them anyway; compiling is most
+    // of start-up, so the catalog reuses these instead of compiling again (null: it compiles).
+    std::shared_ptr<const CompiledSchema> compiled_input_schema;
+    std::shared_ptr<const CompiledSchema> compiled_output_schema;
     std::vector<std::vector<std::string>> exactly_one_of;
     std::optional<boost::json::object> empty_response;
     std::optional<Pagination> pagination;

@@ -155,14 +155,15 @@ class Parser {
             if (arg == "--version" || arg == "version") {
                 return ShowVersion{};
             }
-            if (arg == "stdio" || arg == "http" || arg == "tools") {
+            if (arg == "stdio" || arg == "http" || arg == "tools" || arg == "sandbox") {
                 if (mode_seen) {
-                    return ConfigError{"give one command: stdio, http or tools"};
+                    return ConfigError{"give one command: stdio, http, tools or sandbox"};
                 }
                 mode_seen = true;
-                config_.mode = arg == "stdio"  ? Mode::stdio
-                               : arg == "http" ? Mode::http
-                                               : Mode::tools;
+                config_.mode = arg == "stdio"   ? Mode::stdio
+                               : arg == "http"  ? Mode::http
+                               : arg == "tools" ? Mode::tools
+                                                : Mode::sandbox;
                 continue;
             }
             if (auto error = read_option(arg)) {
@@ -172,7 +173,7 @@ class Parser {
         if (!mode_seen) {
             return ConfigError{
                 "missing command: run `credentials-mcp stdio`, `credentials-mcp "
-                "http` or `credentials-mcp tools`"};
+                "http`, `credentials-mcp tools` or `credentials-mcp sandbox`"};
         }
         if (auto error = check_exposure()) {
             return ConfigError{std::move(*error)};

@@ -14,10 +14,12 @@
 
 namespace cmcp::config {
 
-// stdio and http serve MCP; tools prints the table of tools the flags select, for operators.
-enum class Mode { stdio, http, tools };
+// stdio and http serve MCP; tools prints the table of tools the flags select, for operators;
+// sandbox serves only the upstream simulator (benchmarks and demos that need it as its own
+// process, with the MCP server pointed at it through SCALEWAY_API_URL / PLANETSCALE_API_URL).
+enum class Mode { stdio, http, tools, sandbox };
 
-// Streamable HTTP settings (credentials-mcp http ...).
+// Streamable HTTP settings (credentials-mcp http ...); host and port also serve `sandbox`.
 struct HttpSettings {
     std::string host = "127.0.0.1";
     unsigned short port = 9090;

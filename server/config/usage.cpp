@@ -11,6 +11,14 @@ Usage:
   credentials-mcp stdio [options]   MCP over stdin/stdout (Claude Desktop, Claude Code, VS Code, Cursor)
   credentials-mcp http  [options]   MCP over Streamable HTTP at http://HOST:PORT/mcp
   credentials-mcp tools [options]   Print the tools the options select (name, toolset, hints)
+  credentials-mcp sandbox [--listen HOST:PORT]
+                                    Serve only the upstream simulator (what --sandbox embeds) at
+                                    http://HOST:PORT until SIGTERM/SIGINT, e.g. for benchmarks;
+                                    it accepts the credentials in SCW_SECRET_KEY and
+                                    PLANETSCALE_SERVICE_TOKEN_ID + PLANETSCALE_SERVICE_TOKEN
+                                    (both required), so a server with the same environment and
+                                    SCALEWAY_API_URL / PLANETSCALE_API_URL set to that address
+                                    calls it like the real APIs.
   credentials-mcp --help | --version
 
 Options override the environment variables named with them. A configuration error is one
@@ -52,6 +60,7 @@ Behaviour (both modes):
 
 HTTP mode:
   --listen HOST:PORT       Address to serve (default 127.0.0.1:9090); /mcp, /healthz, /metrics.
+                           Also the address of `sandbox` (port 0: any free port).
   --stateless              No sessions: every request is self-contained (for load balancers).
   --auth-token-file PATH   Accepted bearer tokens, one per line.     Env CREDENTIALS_MCP_AUTH_TOKEN_FILE
                            Env CREDENTIALS_MCP_AUTH_TOKENS takes a comma-separated list.

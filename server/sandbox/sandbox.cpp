@@ -1,12 +1,16 @@
 #include "sandbox/sandbox.hpp"
 
+#include <fcntl.h>
 #include <httplib.h>
+#include <netinet/in.h>
 #include <sys/socket.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <cctype>
 #include <condition_variable>
 #include <deque>
+#include <filesystem>
 #include <mutex>
 #include <optional>
 #include <stdexcept>
@@ -111,6 +115,10 @@ void apply(const Reply& reply, httplib::Response& response) {
 // httplib's default also sets SO_REUSEPORT, which would let a second server share a busy port
 // and steal half its requests; a sandbox must own its port or fail.
 int bind_or_throw(httplib::Server& server, const Options& options) {
+    // httplib sets TCP_NODELAY on the listening socket when it is created (accepted sockets
+    // inherit it), so it must be on before binding: set later, every response after the first
+    // on a keep-alive connection waited ~40 ms for the client's delayed ACK (Nagle).
+    server.set_tcp_nodelay(true);
     server.set_socket_options([](int socket) {
         int yes = 1;
         setsockopt(socket, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof(yes));
@@ -135,6 +143,94 @@ std::string make_base_url(const std::string& host, int port) {
         shown = "[" + host + "]";
     }
     return "http://" + shown + ":" + std::to_string(port);
+}
+
+int port_of(const sockaddr_storage& address) {
+    if (address.ss_family == AF_INET) {
+        return ntohs(reinterpret_cast<const sockaddr_in&>(address).sin_port);
+    }
+    if (address.ss_family == AF_INET6) {
+        return ntohs(reinterpret_cast<const sockaddr_in6&>(address).sin6_port);
+    }
+    return -1;
+}
+
+// httplib does not hand its handlers the connection's socket; it is the one whose two ends are
+// the request's. Only the thread serving the request closes that socket, so it stays ours here.
+int socket_of(const httplib::Request& request) {
+    std::error_code error;
+    for (const auto& entry : std::filesystem::directory_iterator("/proc/self/fd", error)) {
+        int fd = -1;
+        try {
+            fd = std::stoi(entry.path().filename().string());
+        } catch (const std::exception&) {
+            continue;
+        }
+        sockaddr_storage local{};
+        sockaddr_storage peer{};
+        socklen_t local_size = sizeof local;
+        socklen_t peer_size = sizeof peer;
+        if (::getsockname(fd, reinterpret_cast<sockaddr*>(&local), &local_size) == 0 &&
+            ::getpeername(fd, reinterpret_cast<sockaddr*>(&peer), &peer_size) == 0 &&
+            port_of(local) == request.local_port && port_of(peer) == request.remote_port) {
+            return fd;
+        }
+    }
+    return -1;
+}
+
+// A zero linger makes the close send RST instead of FIN. The socket is closed by swapping
+// /dev/null into its descriptor, so httplib's later write fails quietly (no socket, no SIGPIPE)
+// and its own close releases the descriptor exactly once.
+void reset_connection(const httplib::Request& request) {
+    const int fd = socket_of(request);
+    if (fd < 0) {
+        return;
+    }
+    const linger abort_on_close{1, 0};
+    ::setsockopt(fd, SOL_SOCKET, SO_LINGER, &abort_on_close, sizeof abort_on_close);
+    const int null_fd = ::open("/dev/null", O_RDWR | O_CLOEXEC);
+    if (null_fd < 0) {
+        ::shutdown(fd, SHUT_RDWR);
+        return;
+    }
+    ::dup2(null_fd, fd);
+    ::close(null_fd);
+}
+
+void answer_streamed(const Fault& fault, httplib::Response& response) {
+    response.status = fault.status;
+    const std::size_t total = std::max(fault.stream_bytes, fault.body.size());
+    response.set_chunked_content_provider(fault.content_type,
+                                          [body = fault.body, total, sent = std::size_t{0}](
+                                              std::size_t, httplib::DataSink& sink) mutable {
+                                              constexpr std::size_t kChunk = 64 * 1024;
+                                              if (sent >= total) {
+                                                  sink.done();
+                                                  return true;
+                                              }
+                                              std::string chunk;
+                                              if (sent < body.size()) {
+                                                  chunk = body.substr(sent, kChunk);
+                                              }
+                                              chunk.resize(std::min(kChunk, total - sent), 'x');
+                                              sent += chunk.size();
+                                              return sink.write(chunk.data(), chunk.size());
+                                          });
+}
+
+// Content-Length announces the whole body; returning false after part of it makes httplib close.
+void answer_truncated(const Fault& fault, httplib::Response& response) {
+    response.status = fault.status;
+    const std::size_t sent = std::min(fault.truncate_at, fault.body.size());
+    response.set_content_provider(
+        fault.body.size(), fault.content_type,
+        [body = fault.body, sent](std::size_t, std::size_t, httplib::DataSink& sink) {
+            if (sent > 0) {
+                sink.write(body.data(), sent);
+            }
+            return false;
+        });
 }
 
 bool has_prefix(const std::vector<std::string>& segments, std::string_view first,
@@ -162,7 +258,7 @@ class Sandbox::Impl {
   private:
     void serve(const httplib::Request& request, httplib::Response& response);
     std::optional<Fault> take_fault(const RecordedRequest& request);
-    void answer(const Fault& fault, httplib::Response& response);
+    void answer(const Fault& fault, const httplib::Request& request, httplib::Response& response);
     Reply dispatch(const RecordedRequest& request);
     void require_scaleway_key(const RecordedRequest& request) const;
     void require_planetscale_authorization(const RecordedRequest& request) const;
@@ -222,6 +318,9 @@ Sandbox::Impl::Impl(Options options)
     server_.set_tcp_nodelay(true);
     // Idle keep-alive connections hold up shutdown until they time out; keep that short.
     server_.set_keep_alive_timeout(1);
+    // httplib closes a keep-alive connection after 5 requests by default, so clients paid a new
+    // TCP connection every fifth call, which the real APIs do not make them pay.
+    server_.set_keep_alive_max_count(1000);
 
     listener_ = std::thread([this] { server_.listen_after_bind(); });
     // stop() is a no-op until the accept loop runs, so the destructor must not race ahead of it.
@@ -274,7 +373,7 @@ void Sandbox::Impl::serve(const httplib::Request& request, httplib::Response& re
         requests_.push_back(recorded);
     }
     if (const auto fault = take_fault(recorded)) {
-        answer(*fault, response);
+        answer(*fault, request, response);
         return;
     }
     Reply reply;
@@ -303,13 +402,28 @@ std::optional<Fault> Sandbox::Impl::take_fault(const RecordedRequest& request) {
     return std::nullopt;
 }
 
-void Sandbox::Impl::answer(const Fault& fault, httplib::Response& response) {
+void Sandbox::Impl::answer(const Fault& fault, const httplib::Request& request,
+                           httplib::Response& response) {
     if (fault.delay.count() > 0) {
         std::unique_lock lock(stop_mutex_);
         stop_signal_.wait_for(lock, fault.delay, [this] { return stopping_; });
     }
     for (const auto& [name, value] : fault.headers) {
         response.set_header(name, value);
+    }
+    switch (fault.action) {
+        case FaultAction::reset:
+            reset_connection(request);
+            response.status = fault.status;
+            return;
+        case FaultAction::truncate:
+            answer_truncated(fault, response);
+            return;
+        case FaultAction::stream:
+            answer_streamed(fault, response);
+            return;
+        case FaultAction::reply:
+            break;
     }
     apply(Reply{fault.status, fault.body, fault.content_type}, response);
 }

@@ -36,7 +36,9 @@ TEST(Config, Commands) {
     EXPECT_EQ(ok({"stdio"}).mode, Mode::stdio);
     EXPECT_EQ(ok({"http"}).mode, Mode::http);
     EXPECT_EQ(ok({"tools"}).mode, Mode::tools);
+    EXPECT_EQ(ok({"sandbox"}).mode, Mode::sandbox);
     EXPECT_THAT(error_of({}), HasSubstr("missing command"));
+    EXPECT_THAT(error_of({"sandbox", "http"}), HasSubstr("one command"));
     EXPECT_THAT(error_of({"stdio", "http"}), HasSubstr("one command"));
     EXPECT_TRUE(std::holds_alternative<ShowHelp>(parse({"stdio", "--help"})));
     EXPECT_TRUE(std::holds_alternative<ShowVersion>(parse({"--version"})));
@@ -137,6 +139,14 @@ TEST(Config, LoopbackIsJudgedByAddressNotSpelling) {
                 HasSubstr("--allow-unauthenticated"));
 }
 
+TEST(Config, SandboxListensWhereToldEvenOffLoopback) {
+    const auto config = ok({"sandbox", "--listen", "127.0.0.1:0"});
+    EXPECT_EQ(config.http.host, "127.0.0.1");
+    EXPECT_EQ(config.http.port, 0);
+    // A simulator holds no real credential, so the exposure check of `http` does not apply.
+    EXPECT_EQ(ok({"sandbox", "--listen", "0.0.0.0:9191"}).http.host, "0.0.0.0");
+}
+
 TEST(Config, HelpDocumentsEveryOptionAndVariable) {
     const auto help = usage_text();
     for (const auto name : option_names()) {
@@ -145,8 +155,9 @@ TEST(Config, HelpDocumentsEveryOptionAndVariable) {
     for (const auto name : environment_variables()) {
         EXPECT_THAT(help, HasSubstr(std::string(name))) << name;
     }
-    for (const auto* header : {"X-MCP-Toolsets", "X-MCP-Tools", "X-MCP-Exclude-Tools",
-                               "X-MCP-Readonly", "credentials-mcp tools", "exit code 2"}) {
+    for (const auto* header :
+         {"X-MCP-Toolsets", "X-MCP-Tools", "X-MCP-Exclude-Tools", "X-MCP-Readonly",
+          "credentials-mcp tools", "credentials-mcp sandbox", "exit code 2"}) {
         EXPECT_THAT(help, HasSubstr(header)) << header;
     }
 }

@@ -9,6 +9,7 @@
 #include <boost/beast/http/read.hpp>
 #include <boost/beast/http/rfc7230.hpp>
 #include <boost/beast/http/write.hpp>
+#include <boost/json/parse.hpp>
 #include <exception>
 
 #include "transport/http/sse.hpp"
@@ -141,6 +142,18 @@ void HttpExchange::finish(std::optional<json::value> reply) {
     const auto executor = connection->executor();
     net::post(executor, [connection = std::move(connection), reply = std::move(reply)]() mutable {
         connection->on_finish(std::move(reply));
+    });
+}
+
+void HttpExchange::finish_serialized(std::string reply) {
+    std::lock_guard lock(mutex_);
+    if (!connection_) {
+        return;
+    }
+    auto connection = std::move(connection_);
+    const auto executor = connection->executor();
+    net::post(executor, [connection = std::move(connection), reply = std::move(reply)]() mutable {
+        connection->on_finish_serialized(std::move(reply));
     });
 }
 
@@ -424,6 +437,24 @@ void Connection::on_finish(std::optional<json::value> reply) {
     Reply answer;
     try {
         answer = context_.router.conclude(*dispatch_, std::move(reply));
+    } catch (const std::exception& error) {
+        context_.logger->error("answering {} {} failed: {}", method_, path_, error.what());
+        answer = internal_error_reply();
+    }
+    dispatch_.reset();
+    send_reply(std::move(answer));
+}
+
+void Connection::on_finish_serialized(std::string reply) {
+    if (streaming_ || phase_ != Phase::handling || !dispatch_) {
+        // Rare (notifications went first, or the connection failed): the general path.
+        on_finish(json::parse(reply));
+        return;
+    }
+    exchange_.reset();
+    Reply answer;
+    try {
+        answer = context_.router.conclude_serialized(*dispatch_, std::move(reply));
     } catch (const std::exception& error) {
         context_.logger->error("answering {} {} failed: {}", method_, path_, error.what());
         answer = internal_error_reply();

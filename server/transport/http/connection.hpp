@@ -64,6 +64,7 @@ class HttpExchange final : public protocol::Exchange {
     explicit HttpExchange(std::shared_ptr<Connection> connection);
     void notify(boost::json::object notification) override;
     void finish(std::optional<boost::json::value> reply) override;
+    void finish_serialized(std::string reply) override;
     // True if finish() had not been called yet.
     bool detach();
 
@@ -99,6 +100,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
     // From HttpExchange, on the strand.
     void on_notify(boost::json::object notification);
     void on_finish(std::optional<boost::json::value> reply);
+    void on_finish_serialized(std::string reply);
 
   private:
     enum class Phase { reading, handling, writing, closed };

@@ -14,7 +14,10 @@ constexpr int kWritablePollMs = 1000;
 }  // namespace
 
 bool LineWriter::write(const boost::json::value& message) {
-    std::string line = boost::json::serialize(message);
+    return write_text(boost::json::serialize(message));
+}
+
+bool LineWriter::write_text(std::string line) {
     line.push_back('\n');
     {
         std::lock_guard lock(write_mutex_);

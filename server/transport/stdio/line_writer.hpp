@@ -4,6 +4,7 @@
 #include <boost/json/value.hpp>
 #include <functional>
 #include <mutex>
+#include <string>
 
 namespace cmcp::transport::stdio {
 
@@ -16,6 +17,8 @@ class LineWriter {
 
     // False once the output is broken (the reader went away).
     bool write(const boost::json::value& message);
+    // The same for a message already serialised (compact JSON: no raw newline).
+    bool write_text(std::string message);
     bool broken() const { return broken_; }
     // Called once, from the writing thread, when the output breaks; replaceable (or clearable
     // with an empty function) at any time.

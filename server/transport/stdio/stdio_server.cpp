@@ -31,6 +31,7 @@ class StdioExchange final : public protocol::Exchange {
             writer_->write(*reply);
         }
     }
+    void finish_serialized(std::string reply) override { writer_->write_text(std::move(reply)); }
 
   private:
     std::shared_ptr<LineWriter> writer_;
