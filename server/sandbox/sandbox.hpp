@@ -21,6 +21,16 @@ struct RecordedRequest {
     std::string header(std::string_view lower_name) const;  // "" if absent
 };
 
+// How a fault answers: a scripted reply, or one of the ways networks and broken vendors fail
+// mid-response, which a client must survive without hanging or retrying what it may not.
+enum class FaultAction {
+    reply,     // status, headers and body as given
+    truncate,  // announce the body's full length, send its first truncate_at bytes, then close
+    reset,     // close the connection with a TCP reset before sending any byte
+    stream,    // status and headers, then `body` padded to stream_bytes, chunked (no
+               // Content-Length), so a size limit must catch it while reading
+};
+
 // A scripted answer that replaces the simulator's own for matching requests (tests: retries,
 // timeouts, bad bodies).
 struct Fault {
@@ -32,6 +42,9 @@ struct Fault {
     std::string content_type = "application/json";
     std::vector<std::pair<std::string, std::string>> headers;  // e.g. {"Retry-After","1"}
     std::chrono::milliseconds delay{0};  // wait before answering (to provoke client read timeouts)
+    FaultAction action = FaultAction::reply;  // applied after the delay
+    std::size_t truncate_at = 0;              // FaultAction::truncate: bytes of `body` sent
+    std::size_t stream_bytes = 0;             // FaultAction::stream: body size sent in total
 };
 
 struct DemoData {        // ids of the seeded objects, so docs, tests and users can refer to them

@@ -1,6 +1,10 @@
 #include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include <atomic>
+#include <cerrno>
 #include <chrono>
 #include <set>
 #include <thread>
@@ -144,6 +148,129 @@ TEST(SandboxFaults, WithoutTimesAreIgnored) {
     sandbox.inject(fault_with(500, "", 0));
     sandbox.inject(fault_with(501, "", -3));
     EXPECT_EQ(scw(sandbox, "GET", kJwts).status, 200);
+}
+
+// Sends one request on a fresh connection and reads until the sandbox closes it; errno of the
+// failing read (0 after an orderly close) goes to `read_error`.
+std::string raw_exchange(const Sandbox& sandbox, const std::string& request, int& read_error) {
+    const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    sockaddr_in address{};
+    address.sin_family = AF_INET;
+    address.sin_port = htons(static_cast<std::uint16_t>(sandbox.port()));
+    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    EXPECT_EQ(::connect(fd, reinterpret_cast<sockaddr*>(&address), sizeof address), 0);
+    timeval timeout{10, 0};
+    ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof timeout);
+    EXPECT_EQ(::send(fd, request.data(), request.size(), MSG_NOSIGNAL),
+              static_cast<ssize_t>(request.size()));
+    std::string received;
+    read_error = 0;
+    for (;;) {
+        char chunk[4096];
+        const auto count = ::recv(fd, chunk, sizeof chunk, 0);
+        if (count < 0) {
+            read_error = errno;
+            break;
+        }
+        if (count == 0) {
+            break;
+        }
+        received.append(chunk, static_cast<std::size_t>(count));
+    }
+    ::close(fd);
+    return received;
+}
+
+const std::string kRawJwtsRequest =
+    "GET " + kJwts + " HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Auth-Token: " + kScalewayKey +
+    "\r\nConnection: close\r\n\r\n";
+
+TEST(SandboxFaults, ResetClosesTheConnectionBeforeAnyByteWithARst) {
+    Sandbox sandbox(make_options());
+    Fault fault = fault_with(200, "{}");
+    fault.action = FaultAction::reset;
+    sandbox.inject(fault);
+    int read_error = 0;
+    const auto received = raw_exchange(sandbox, kRawJwtsRequest, read_error);
+    EXPECT_EQ(received, "");
+    EXPECT_EQ(read_error, ECONNRESET);
+    // The httplib client sees a failed read, not a response; the sandbox keeps serving.
+    sandbox.inject(fault);
+    const auto answer = scw(sandbox, "GET", kJwts);
+    EXPECT_EQ(answer.status, -1) << answer.body;
+    EXPECT_EQ(scw(sandbox, "GET", kJwts).status, 200);
+}
+
+TEST(SandboxFaults, TruncateAnnouncesTheFullLengthAndClosesEarly) {
+    Sandbox sandbox(make_options());
+    Fault fault = fault_with(200, R"({"jwts":[{"jti":"0123456789"}],"total_count":1})");
+    fault.action = FaultAction::truncate;
+    fault.truncate_at = 10;
+    sandbox.inject(fault);
+    int read_error = 0;
+    const auto received = raw_exchange(sandbox, kRawJwtsRequest, read_error);
+    EXPECT_NE(received.find("HTTP/1.1 200"), std::string::npos) << received;
+    EXPECT_NE(received.find("Content-Length: " + std::to_string(fault.body.size())),
+              std::string::npos)
+        << received;
+    const auto head_end = received.find("\r\n\r\n");
+    ASSERT_NE(head_end, std::string::npos);
+    EXPECT_EQ(received.substr(head_end + 4), fault.body.substr(0, 10));
+    sandbox.inject(fault);
+    EXPECT_EQ(scw(sandbox, "GET", kJwts).status, -1);  // a short body is no response
+    EXPECT_EQ(scw(sandbox, "GET", kJwts).status, 200);
+}
+
+TEST(SandboxFaults, StreamSendsAChunkedBodyOfTheGivenSize) {
+    Sandbox sandbox(make_options());
+    Fault fault = fault_with(200, R"({"padding":")");
+    fault.action = FaultAction::stream;
+    fault.stream_bytes = 300 * 1024;
+    sandbox.inject(fault);
+    const auto answer = scw(sandbox, "GET", kJwts);
+    EXPECT_EQ(answer.status, 200);
+    EXPECT_EQ(answer.header("Transfer-Encoding"), "chunked");
+    EXPECT_EQ(answer.header("Content-Length"), "");
+    EXPECT_EQ(answer.body.size(), 300U * 1024U);
+    EXPECT_TRUE(answer.body.starts_with(R"({"padding":"xxx)"));
+}
+
+TEST(SandboxFaults, RateLimitsWithAndWithoutResetHints) {
+    Sandbox sandbox(make_options());
+    Fault retry_after = fault_with(429, R"({"message":"slow down","type":"too_many_requests"})");
+    retry_after.headers = {{"Retry-After", "2"}};
+    Fault vendor_headers = fault_with(429, R"({"code":"rate_limited","message":"slow down"})");
+    vendor_headers.headers = {
+        {"X-RateLimit-Limit", "600"}, {"X-RateLimit-Remaining", "0"}, {"X-RateLimit-Reset", "1"}};
+    Fault body_hint =
+        fault_with(429, R"({"message":"quota","type":"too_many_requests","reset_seconds":1})");
+    Fault no_hint = fault_with(429, "");
+    for (const auto& fault : {retry_after, vendor_headers, body_hint, no_hint}) {
+        sandbox.inject(fault);
+    }
+    auto answer = scw(sandbox, "GET", kJwts);
+    EXPECT_EQ(answer.status, 429);
+    EXPECT_EQ(answer.header("Retry-After"), "2");
+    answer = scw(sandbox, "GET", kJwts);
+    EXPECT_EQ(answer.header("X-RateLimit-Reset"), "1");
+    EXPECT_EQ(answer.header("Retry-After"), "");
+    answer = scw(sandbox, "GET", kJwts);
+    EXPECT_NE(answer.body.find("reset_seconds"), std::string::npos);
+    answer = scw(sandbox, "GET", kJwts);
+    EXPECT_EQ(answer.status, 429);
+    EXPECT_EQ(answer.header("Retry-After"), "");
+    EXPECT_EQ(answer.body, "");
+}
+
+TEST(SandboxFaults, DelayComesBeforeAReset) {
+    Sandbox sandbox(make_options());
+    Fault fault = fault_with(200, "{}");
+    fault.action = FaultAction::reset;
+    fault.delay = std::chrono::milliseconds(300);
+    sandbox.inject(fault);
+    const auto start = std::chrono::steady_clock::now();
+    EXPECT_EQ(scw(sandbox, "GET", kJwts).status, -1);
+    EXPECT_GE(std::chrono::steady_clock::now() - start, std::chrono::milliseconds(300));
 }
 
 TEST(SandboxConcurrency, ParallelCreatesAllLandWithUniqueIds) {
