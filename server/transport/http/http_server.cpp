@@ -206,6 +206,10 @@ void HttpServer::Core::on_accept(boost::system::error_code ec, tcp::socket socke
         });
         return;
     }
+    // SSE answers are several small writes; Nagle plus the peer's delayed ACK would hold each
+    // one back ~40 ms. Failure only costs latency, so it is not an error.
+    boost::system::error_code nodelay_ec;
+    socket.set_option(tcp::no_delay(true), nodelay_ec);
     if (connections_.size() >= options_.max_connections) {
         refuse(std::move(socket));
     } else {
