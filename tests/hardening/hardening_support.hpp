@@ -12,6 +12,16 @@
 #include <string_view>
 #include <vector>
 
+namespace cmcp::hardening {
+// Under AddressSanitizer freed memory sits in a quarantine of up to 256 MiB, so RSS measures
+// the sanitizer, not the server: memory bounds are checked in the normal build only.
+#if defined(__SANITIZE_ADDRESS__)
+inline constexpr bool kMemoryIsMeasurable = false;
+#else
+inline constexpr bool kMemoryIsMeasurable = true;
+#endif
+}  // namespace cmcp::hardening
+
 #include "sandbox/sandbox.hpp"
 
 // Helpers for the hardening suite (issue 7): the real binary as a child process, with its logs in

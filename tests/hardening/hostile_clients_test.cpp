@@ -293,8 +293,10 @@ TEST(HostileClients, AWellBehavedClientIsServedThroughAnAttack) {
     EXPECT_GE(peak_fds.load(), fds_before + kSlowHeaderConnections + kStalledBodyConnections);
     // Bounded: a thousand live sessions and the 4 MiB bodies in flight cost some memory, but
     // nothing near what was sent (over 100 MB in total).
-    EXPECT_LT(peak_rss, rss_before + 256 * 1024);
-    EXPECT_LT(rss_after, rss_before + 128 * 1024);
+    if (cmcp::hardening::kMemoryIsMeasurable) {
+        EXPECT_LT(peak_rss, rss_before + 256 * 1024);
+        EXPECT_LT(rss_after, rss_before + 128 * 1024);
+    }
     // Every dropped connection was released (a few idle upstream connections may be pooled).
     EXPECT_LE(fds_after, fds_before + 16);
     ASSERT_TRUE(server.alive());
