@@ -42,15 +42,6 @@ constexpr std::string_view kToolsCall =
     R"({"jsonrpc":"2.0","id":2,"method":"tools/call","params":{"name":"get-token",)"
     R"("arguments":{"region":"fr-par","token_id":"6c817983-ed16-424d-947b-c7e29fb0e8e0"}}})";
 
-// Runs the call on the calling thread, so a tools/call completes inside handle_text.
-class InlineRunner final : public TaskRunner {
-  public:
-    bool try_post(std::function<void()> task) override {
-        task();
-        return true;
-    }
-};
-
 class ImmediateUpstream final : public upstream::Upstream {
   public:
     upstream::Outcome send(const upstream::Request&, upstream::CallControl&) override {

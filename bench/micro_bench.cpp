@@ -64,15 +64,6 @@ constexpr std::string_view kGrantAccessArguments =
     R"({"organization":"demo-org","id":"9lgmxg9edn58","database":"demo-db",)"
     R"("access":["read_branch","create_branch","connect_branch"]})";
 
-// Runs every task at once on the calling thread, so a tools/call completes inside handle_text.
-class InlineRunner final : public TaskRunner {
-  public:
-    bool try_post(std::function<void()> task) override {
-        task();
-        return true;
-    }
-};
-
 // Answers every request at once with the same response.
 class ImmediateUpstream final : public upstream::Upstream {
   public:

@@ -42,15 +42,6 @@ namespace json = boost::json;
         }                                           \
     } while (false)
 
-// Runs every task at once on the calling thread: a tools/call completes inside handle_text.
-class InlineRunner final : public TaskRunner {
-  public:
-    bool try_post(std::function<void()> task) override {
-        task();
-        return true;
-    }
-};
-
 // Answers at once. The harness picks which of a fixed set of outcomes the next calls get, so
 // the result mapping sees successes, empty bodies, vendor errors and transport failures.
 class ImmediateUpstream final : public upstream::Upstream {

@@ -18,6 +18,8 @@
 #include <stdexcept>
 #include <thread>
 
+#include "testing/process.hpp"
+
 namespace cmcp::hardening {
 
 namespace json = boost::json;
@@ -44,15 +46,6 @@ long status_field_kb(pid_t pid, std::string_view field) {
         }
     }
     return -1;
-}
-
-std::vector<char*> c_strings(std::vector<std::string>& values) {
-    std::vector<char*> pointers;
-    for (auto& value : values) {
-        pointers.push_back(value.data());
-    }
-    pointers.push_back(nullptr);
-    return pointers;
 }
 
 }  // namespace
@@ -115,8 +108,8 @@ ServerProcess::ServerProcess(std::vector<std::string> args, std::vector<std::str
                                      O_WRONLY | O_CREAT | O_TRUNC, 0600);
     std::vector<std::string> argv{CMCP_BINARY_PATH, "http", "--listen", "127.0.0.1:0"};
     argv.insert(argv.end(), args.begin(), args.end());
-    auto argv_c = c_strings(argv);
-    auto env_c = c_strings(environment);
+    auto argv_c = cmcp::testing::c_strings(argv);
+    auto env_c = cmcp::testing::c_strings(environment);
     const int spawned =
         ::posix_spawn(&pid_, CMCP_BINARY_PATH, &actions, nullptr, argv_c.data(), env_c.data());
     posix_spawn_file_actions_destroy(&actions);

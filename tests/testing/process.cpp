@@ -13,8 +13,6 @@
 
 namespace cmcp::testing {
 
-namespace {
-
 std::vector<char*> c_strings(std::vector<std::string>& values) {
     std::vector<char*> pointers;
     for (auto& value : values) {
@@ -23,8 +21,6 @@ std::vector<char*> c_strings(std::vector<std::string>& values) {
     pointers.push_back(nullptr);
     return pointers;
 }
-
-}  // namespace
 
 ChildProcess::ChildProcess(const std::string& program, const std::vector<std::string>& args,
                            const std::vector<std::string>& environment) {

@@ -9,6 +9,9 @@
 
 namespace cmcp::testing {
 
+// argv/envp for exec: pointers into values (which must outlive them), null-terminated.
+std::vector<char*> c_strings(std::vector<std::string>& values);
+
 // A child process with pipes on stdin, stdout and stderr, for whole-binary tests.
 class ChildProcess {
   public:

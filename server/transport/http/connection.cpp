@@ -11,6 +11,7 @@
 #include <boost/beast/http/write.hpp>
 #include <boost/json/parse.hpp>
 #include <exception>
+#include <utility>
 
 #include "transport/http/sse.hpp"
 
@@ -419,6 +420,20 @@ void Connection::on_notify(json::object notification) {
     pump();
 }
 
+// Whatever concluding throws becomes a 500: the client always gets an answer.
+template <typename Conclude>
+void Connection::send_concluded(Conclude&& conclude) {
+    Reply answer;
+    try {
+        answer = std::forward<Conclude>(conclude)();
+    } catch (const std::exception& error) {
+        context_.logger->error("answering {} {} failed: {}", method_, path_, error.what());
+        answer = internal_error_reply();
+    }
+    dispatch_.reset();
+    send_reply(std::move(answer));
+}
+
 void Connection::on_finish(std::optional<json::value> reply) {
     exchange_.reset();
     if (phase_ != Phase::handling || !dispatch_) {
@@ -434,15 +449,7 @@ void Connection::on_finish(std::optional<json::value> reply) {
         pump();
         return;
     }
-    Reply answer;
-    try {
-        answer = context_.router.conclude(*dispatch_, std::move(reply));
-    } catch (const std::exception& error) {
-        context_.logger->error("answering {} {} failed: {}", method_, path_, error.what());
-        answer = internal_error_reply();
-    }
-    dispatch_.reset();
-    send_reply(std::move(answer));
+    send_concluded([&] { return context_.router.conclude(*dispatch_, std::move(reply)); });
 }
 
 void Connection::on_finish_serialized(std::string reply) {
@@ -452,15 +459,8 @@ void Connection::on_finish_serialized(std::string reply) {
         return;
     }
     exchange_.reset();
-    Reply answer;
-    try {
-        answer = context_.router.conclude_serialized(*dispatch_, std::move(reply));
-    } catch (const std::exception& error) {
-        context_.logger->error("answering {} {} failed: {}", method_, path_, error.what());
-        answer = internal_error_reply();
-    }
-    dispatch_.reset();
-    send_reply(std::move(answer));
+    send_concluded(
+        [&] { return context_.router.conclude_serialized(*dispatch_, std::move(reply)); });
 }
 
 std::string Connection::next_event_id() {

@@ -101,6 +101,8 @@ class Connection : public std::enable_shared_from_this<Connection> {
     void on_notify(boost::json::object notification);
     void on_finish(std::optional<boost::json::value> reply);
     void on_finish_serialized(std::string reply);
+    template <typename Conclude>
+    void send_concluded(Conclude&& conclude);
 
   private:
     enum class Phase { reading, handling, writing, closed };
