@@ -53,33 +53,43 @@ class ImmediateUpstream final : public upstream::Upstream {
     }
 };
 
-// Serialises the reply, or takes it already serialised, as the transports do, and keeps it
-// for the checks.
-class SerializingExchange final : public protocol::Exchange {
-  public:
-    explicit SerializingExchange(std::string& out) : out_(out) {}
-    void notify(json::object) override {}
-    void finish(std::optional<json::value> reply) override {
-        out_ = reply ? json::serialize(*reply) : std::string();
-    }
-    void finish_serialized(std::string reply) override { out_ = std::move(reply); }
-
-  private:
-    std::string& out_;
+// A reply as a transport gets it: serialised, or prepared (pieces the transport writes as
+// they are, without joining them).
+struct Captured {
+    std::string text;
+    std::optional<protocol::PreparedReply> prepared;
+    std::string all() const { return prepared ? prepared->text() : text; }
 };
 
-std::string handle(protocol::Session& session, std::string_view message) {
-    std::string reply;
+// Serialises the reply, or takes the prepared one, as the transports do, and keeps it for the
+// checks.
+class SerializingExchange final : public protocol::Exchange {
+  public:
+    explicit SerializingExchange(Captured& out) : out_(out) {}
+    void notify(json::object) override {}
+    void finish(std::optional<json::value> reply) override {
+        out_.text = reply ? json::serialize(*reply) : std::string();
+    }
+    void finish_prepared(protocol::PreparedReply reply) override {
+        out_.prepared = std::move(reply);
+    }
+
+  private:
+    Captured& out_;
+};
+
+Captured handle(protocol::Session& session, std::string_view message) {
+    Captured reply;
     session.handle_text(message, std::make_shared<SerializingExchange>(reply));
     return reply;
 }
 
 // noinline and distinct names: callgrind's --toggle-collect matches them.
-[[gnu::noinline]] std::string measured_tools_list(protocol::Session& session) {
+[[gnu::noinline]] Captured measured_tools_list(protocol::Session& session) {
     return handle(session, kToolsList);
 }
 
-[[gnu::noinline]] std::string measured_tools_call(protocol::Session& session) {
+[[gnu::noinline]] Captured measured_tools_call(protocol::Session& session) {
     return handle(session, kToolsCall);
 }
 
@@ -108,8 +118,8 @@ int main() {
     handle(*session, kToolsList);
     handle(*session, kToolsCall);
 
-    const auto list = measured_tools_list(*session);
-    const auto call = measured_tools_call(*session);
+    const auto list = measured_tools_list(*session).all();
+    const auto call = measured_tools_call(*session).all();
     const bool list_ok = list.find(R"("name":"get-token")") != std::string::npos;
     const bool call_ok = call.find(R"("structuredContent")") != std::string::npos &&
                          call.find(R"("isError":true)") == std::string::npos;

@@ -140,7 +140,8 @@ class CheckingExchange final : public protocol::Exchange {
     // The text is what a transport sends: it must parse. Kept, because parsing it back may move
     // a huge numeric id by one ULP (Boost.JSON's default number parsing), so ids are compared
     // as text for these replies.
-    void finish_serialized(std::string text) override {
+    void finish_prepared(protocol::PreparedReply prepared) override {
+        auto text = prepared.text();
         boost::system::error_code ec;
         auto value = json::parse(text, ec);
         CMCP_FUZZ_CHECK(!ec, text);

@@ -103,7 +103,8 @@ Catalog::Catalog(Definitions definitions, CatalogOptions options)
             for (const auto& tool : tools_) {
                 list.push_back(tool_entry(tool, fields));
             }
-            list_texts_.emplace(field_bits(fields), json::serialize(list));
+            list_texts_.emplace(field_bits(fields),
+                                std::make_shared<const std::string>(json::serialize(list)));
             lists_.emplace(field_bits(fields), std::move(list));
         }
     }
@@ -126,7 +127,7 @@ const json::array& Catalog::list(ToolFields fields) const {
     return lists_.at(field_bits(fields));
 }
 
-const std::string& Catalog::list_text(ToolFields fields) const {
+const std::shared_ptr<const std::string>& Catalog::list_text(ToolFields fields) const {
     return list_texts_.at(field_bits(fields));
 }
 

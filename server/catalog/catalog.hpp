@@ -62,8 +62,9 @@ class Catalog {
 
     // The tools/list `tools` array for a protocol version, built once per field set.
     const boost::json::array& list(ToolFields fields) const;
-    // list(fields) serialised, built once: what a client without narrowing gets.
-    const std::string& list_text(ToolFields fields) const;
+    // list(fields) serialised, built once: what a client without narrowing gets. Shared, so
+    // that a transport can send it without copying it.
+    const std::shared_ptr<const std::string>& list_text(ToolFields fields) const;
     // The same, narrowed for one client (HTTP X-MCP-* headers); never wider than list().
     boost::json::array list(ToolFields fields, const ToolSelection& narrowing) const;
     // Whether a served tool is visible to a client with this narrowing.
@@ -82,8 +83,8 @@ class Catalog {
     std::vector<Tool> tools_;
     KnownNames known_;
     CatalogOptions options_;
-    std::map<int, boost::json::array> lists_;  // keyed by ToolFields bits
-    std::map<int, std::string> list_texts_;    // the same, serialised
+    std::map<int, boost::json::array> lists_;                       // keyed by ToolFields bits
+    std::map<int, std::shared_ptr<const std::string>> list_texts_;  // the same, serialised
 };
 
 }  // namespace cmcp::catalog

@@ -203,6 +203,7 @@ void Session::handle(const json::value& message, std::shared_ptr<Exchange> excha
             make_error(nullptr, error_code::invalid_request, "Invalid Request: empty batch")));
         return;
     }
+    scope.inline_runner = nullptr;
     auto collector = std::make_shared<BatchExchange>(exchange, batch->size());
     for (const auto& element : *batch) {
         auto element_exchange = std::make_shared<BatchElement>(
@@ -320,15 +321,12 @@ void Session::handle_request(const json::value& id, std::string_view method,
         const auto features = features_of(protocol_version().value_or(std::string(kLatestVersion)));
         if (!options_.narrowing && scope.narrowing == nullptr) {
             // The common case, served from text built at start-up: copying and serialising the
-            // ~90 KB value for every request was nearly all of tools/list's cost.
-            const auto& tools = services_.catalog.list_text(features.tool_fields);
-            const auto id_text = json::serialize(id);
-            constexpr std::string_view kHead = R"({"jsonrpc":"2.0","id":)";
-            constexpr std::string_view kResult = R"(,"result":{"tools":)";
-            std::string reply;
-            reply.reserve(kHead.size() + id_text.size() + kResult.size() + tools.size() + 2);
-            reply.append(kHead).append(id_text).append(kResult).append(tools).append("}}");
-            exchange->finish_serialized(std::move(reply));
+            // ~90 KB value for every request was nearly all of tools/list's cost. The id goes
+            // last, so that everything before it is the same for every request.
+            constexpr std::string_view kHead = R"({"jsonrpc":"2.0","result":{"tools":)";
+            exchange->finish_prepared(
+                PreparedReply{kHead, services_.catalog.list_text(features.tool_fields),
+                              R"(},"id":)" + json::serialize(id) + "}"});
             return;
         }
         json::array tools;
@@ -492,7 +490,11 @@ void Session::call_tool(const json::value& id, const json::object& params,
         }
     }
     auto self = shared_from_this();
-    if (!services_.runner.try_post([self, call] { self->run_call(call); })) {
+    auto run = [self, call] { self->run_call(call); };
+    // Progress notifications could not be written before an inline call ends.
+    const bool ran_inline = scope.inline_runner != nullptr && !call->progress_token &&
+                            scope.inline_runner->try_post(run);
+    if (!ran_inline && !services_.runner.try_post(std::move(run))) {
         services_.logger->warn("tool {}: refused, worker pool saturated", tool->definition.name);
         audit(*tool, call->prepared.arguments, std::nullopt, std::chrono::milliseconds(0), "busy");
         complete_call(*call,

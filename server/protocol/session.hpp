@@ -64,9 +64,15 @@ struct SessionOptions {
 // call is answered with an error saying so.
 enum class CancelReason { session_ended, server_shutdown };
 
-// What one inbound message carries besides its JSON (HTTP headers of that request).
+// What one inbound message carries besides its JSON (HTTP headers of that request), and what
+// its transport offers for it.
 struct RequestScope {
     const catalog::ToolSelection* narrowing = nullptr;  // further narrowing for this request
+    // May run this message's tool call right away on the calling thread (the HTTP I/O thread
+    // that read it, while another is free), which saves two thread hand-offs; when it refuses,
+    // or is absent, the call goes to Services::runner. Only offered calls that want no progress
+    // notifications, and never for batches, whose calls must run side by side.
+    TaskRunner* inline_runner = nullptr;
 };
 
 // One MCP session: the JSON-RPC dispatcher and lifecycle state, free of any transport.

@@ -1,5 +1,7 @@
 #pragma once
 
+#include <atomic>
+#include <cstddef>
 #include <functional>
 
 namespace cmcp {
@@ -20,6 +22,33 @@ class InlineRunner final : public TaskRunner {
         task();
         return true;
     }
+};
+
+// Runs a task at once on the caller's thread while fewer than `limit` callers are doing so, and
+// refuses otherwise. HTTP lends its I/O threads this way: a tool call runs on the thread that
+// read it, saving the hand-offs to a worker and back (each one a wake-up of another thread,
+// the larger part of a fast call's latency), while enough I/O threads stay free to serve
+// everything else.
+class BoundedInlineRunner final : public TaskRunner {
+  public:
+    explicit BoundedInlineRunner(std::size_t limit) : limit_(limit) {}
+    bool try_post(std::function<void()> task) override {
+        if (running_.fetch_add(1) >= limit_) {
+            running_.fetch_sub(1);
+            return false;
+        }
+        struct Release {
+            std::atomic<std::size_t>& running;
+            ~Release() { running.fetch_sub(1); }
+        } release{running_};
+        task();
+        return true;
+    }
+    std::size_t running() const { return running_.load(); }
+
+  private:
+    const std::size_t limit_;
+    std::atomic<std::size_t> running_{0};
 };
 
 }  // namespace cmcp

@@ -484,3 +484,73 @@ TEST(SessionTools, ObserverSeesEachOutcome) {
 
 }  // namespace
 }  // namespace cmcp::protocol
+
+namespace cmcp::protocol {
+namespace {
+
+// Counts what a transport's inline runner is offered; runs it on the caller when accepting.
+class CountingInlineRunner final : public TaskRunner {
+  public:
+    explicit CountingInlineRunner(bool accept) : accept_(accept) {}
+    bool try_post(std::function<void()> task) override {
+        ++offered;
+        if (!accept_) {
+            return false;
+        }
+        task();
+        return true;
+    }
+    int offered = 0;
+
+  private:
+    const bool accept_;
+};
+
+TEST(SessionInlineCalls, AnAcceptedCallIsAnsweredBeforeHandleReturns) {
+    SessionFixture fixture;
+    fixture.initialize();
+    fixture.upstream.push_json(200, R"({"jti":"abc"})");
+    CountingInlineRunner inline_runner(true);
+    auto exchange = std::make_shared<testing::RecordingExchange>();
+    fixture.session->handle_text(kJwtCall, exchange, RequestScope{nullptr, &inline_runner});
+    EXPECT_EQ(inline_runner.offered, 1);
+    ASSERT_TRUE(exchange->finished());  // no waiting: it ran on this thread
+    EXPECT_EQ(exchange->reply()->at("result").at("structuredContent").at("jti").as_string(), "abc");
+}
+
+TEST(SessionInlineCalls, ARefusedCallGoesToTheWorkers) {
+    SessionFixture fixture;
+    fixture.initialize();
+    fixture.upstream.push_json(200, R"({"jti":"abc"})");
+    CountingInlineRunner inline_runner(false);
+    auto exchange = std::make_shared<testing::RecordingExchange>();
+    fixture.session->handle_text(kJwtCall, exchange, RequestScope{nullptr, &inline_runner});
+    EXPECT_EQ(inline_runner.offered, 1);
+    ASSERT_TRUE(exchange->wait_finished());
+    EXPECT_EQ(exchange->reply()->at("result").at("structuredContent").at("jti").as_string(), "abc");
+}
+
+TEST(SessionInlineCalls, CallsWantingProgressAndBatchesAreNeverOfferedInline) {
+    SessionFixture fixture;
+    fixture.initialize("2025-03-26");
+    CountingInlineRunner inline_runner(true);
+    // Progress could not be written before an inline call ends.
+    fixture.upstream.push_json(200, R"({"jti":"abc"})");
+    auto with_progress = std::make_shared<testing::RecordingExchange>();
+    fixture.session->handle_text(call_with_id("1", R"(,"_meta":{"progressToken":"p"})"),
+                                 with_progress, RequestScope{nullptr, &inline_runner});
+    ASSERT_TRUE(with_progress->wait_finished());
+    EXPECT_FALSE(with_progress->notifications().empty());
+    // A batch's calls run side by side, not one after the other on the caller.
+    fixture.upstream.push_json(200, R"({"jti":"abc"})");
+    fixture.upstream.push_json(200, R"({"jti":"abc"})");
+    auto batch = std::make_shared<testing::RecordingExchange>();
+    fixture.session->handle_text("[" + call_with_id("2") + "," + call_with_id("3") + "]", batch,
+                                 RequestScope{nullptr, &inline_runner});
+    ASSERT_TRUE(batch->wait_finished());
+    EXPECT_EQ(batch->reply()->as_array().size(), 2U);
+    EXPECT_EQ(inline_runner.offered, 0);
+}
+
+}  // namespace
+}  // namespace cmcp::protocol

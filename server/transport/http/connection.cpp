@@ -128,10 +128,10 @@ void HttpExchange::notify(json::object notification) {
     if (!connection_) {
         return;
     }
-    net::post(connection_->executor(),
-              [connection = connection_, notification = std::move(notification)]() mutable {
-                  connection->on_notify(std::move(notification));
-              });
+    connection_->deliver(
+        [connection = connection_, notification = std::move(notification)]() mutable {
+            connection->on_notify(std::move(notification));
+        });
 }
 
 void HttpExchange::finish(std::optional<json::value> reply) {
@@ -140,21 +140,21 @@ void HttpExchange::finish(std::optional<json::value> reply) {
         return;
     }
     auto connection = std::move(connection_);
-    const auto executor = connection->executor();
-    net::post(executor, [connection = std::move(connection), reply = std::move(reply)]() mutable {
+    auto& target = *connection;
+    target.deliver([connection = std::move(connection), reply = std::move(reply)]() mutable {
         connection->on_finish(std::move(reply));
     });
 }
 
-void HttpExchange::finish_serialized(std::string reply) {
+void HttpExchange::finish_prepared(protocol::PreparedReply reply) {
     std::lock_guard lock(mutex_);
     if (!connection_) {
         return;
     }
     auto connection = std::move(connection_);
-    const auto executor = connection->executor();
-    net::post(executor, [connection = std::move(connection), reply = std::move(reply)]() mutable {
-        connection->on_finish_serialized(std::move(reply));
+    auto& target = *connection;
+    target.deliver([connection = std::move(connection), reply = std::move(reply)]() mutable {
+        connection->on_finish_prepared(std::move(reply));
     });
 }
 
@@ -193,8 +193,10 @@ void Connection::start() {
 }
 
 void Connection::stop_when_idle() {
+    // Set at once, not on the strand: an inline tool call may hold the strand, and its answer
+    // must already say that the connection closes.
+    closing_ = true;
     net::post(executor_, [self = shared_from_this()] {
-        self->closing_ = true;
         if (self->phase_ == Phase::reading) {
             self->close();
         }
@@ -202,11 +204,14 @@ void Connection::stop_when_idle() {
 }
 
 void Connection::cancel_calls() {
-    net::post(executor_, [self = shared_from_this()] {
-        if (self->dispatch_) {
-            self->dispatch_->session->cancel_all(protocol::CancelReason::server_shutdown);
-        }
-    });
+    std::shared_ptr<protocol::Session> session;
+    {
+        std::lock_guard lock(calling_mutex_);
+        session = calling_session_;
+    }
+    if (session) {
+        session->cancel_all(protocol::CancelReason::server_shutdown);
+    }
 }
 
 void Connection::force_close() {
@@ -384,18 +389,40 @@ void Connection::handle_request() {
 void Connection::dispatch(Dispatch action) {
     dispatch_.emplace(std::move(action));
     exchange_ = std::make_shared<HttpExchange>(shared_from_this());
+    {
+        std::lock_guard lock(calling_mutex_);
+        calling_session_ = dispatch_->session;
+    }
+    // Quick methods, and tool calls run inline, finish inside handle(): their answer waits in
+    // delivered_ and is written right after. Other tool calls finish later, from a worker.
+    handling_thread_.store(std::this_thread::get_id());
+    bool failed = false;
     try {
-        // Quick methods finish right here (their answer is posted back to this strand);
-        // tools/call goes to a worker and finishes later.
-        dispatch_->session->handle(dispatch_->message, exchange_, dispatch_->scope());
+        dispatch_->session->handle(dispatch_->message, exchange_,
+                                   dispatch_->scope(&context_.inline_calls));
     } catch (const std::exception& error) {
         context_.logger->error("session failed on {} {}: {}", method_, path_, error.what());
-        if (exchange_->detach()) {
-            exchange_.reset();
-            dispatch_.reset();
-            send_reply(internal_error_reply());
-        }
+        failed = true;
     }
+    handling_thread_.store(std::thread::id{});
+    if (failed && exchange_ && exchange_->detach()) {
+        exchange_.reset();
+        dispatch_.reset();
+        send_reply(internal_error_reply());
+    }
+    auto delivered = std::move(delivered_);
+    delivered_.clear();
+    for (auto& work : delivered) {
+        work();
+    }
+}
+
+void Connection::deliver(std::function<void()> work) {
+    if (handling_thread_.load() == std::this_thread::get_id()) {
+        delivered_.push_back(std::move(work));
+        return;
+    }
+    net::post(executor_, std::move(work));
 }
 
 void Connection::on_notify(json::object notification) {
@@ -452,15 +479,14 @@ void Connection::on_finish(std::optional<json::value> reply) {
     send_concluded([&] { return context_.router.conclude(*dispatch_, std::move(reply)); });
 }
 
-void Connection::on_finish_serialized(std::string reply) {
+void Connection::on_finish_prepared(protocol::PreparedReply reply) {
     if (streaming_ || phase_ != Phase::handling || !dispatch_) {
         // Rare (notifications went first, or the connection failed): the general path.
-        on_finish(json::parse(reply));
+        on_finish(json::parse(reply.text()));
         return;
     }
     exchange_.reset();
-    send_concluded(
-        [&] { return context_.router.conclude_serialized(*dispatch_, std::move(reply)); });
+    send_concluded([&] { return context_.router.conclude_prepared(*dispatch_, std::move(reply)); });
 }
 
 std::string Connection::next_event_id() {
@@ -529,18 +555,25 @@ void Connection::send_reply(Reply reply) {
     auto& response = reply.response;
     response.version(11);
     response.keep_alive(keep_alive_ && !closing_);
-    response.prepare_payload();
-    log_request(response.result_int(), reply.rejection, reply.session_id);
     const bool keep_alive = response.keep_alive();
-    response_.emplace(std::move(response));
+    log_request(response.result_int(), reply.rejection, reply.session_id);
     stream_.expires_after(kWriteTimeout);
-    beast_http::async_write(
-        stream_, *response_,
-        beast::bind_front_handler(&Connection::on_written, shared_from_this(), keep_alive));
+    auto written =
+        beast::bind_front_handler(&Connection::on_written, shared_from_this(), keep_alive);
+    if (reply.prepared) {
+        prepared_response_.emplace(std::move(response.base()), std::move(*reply.prepared));
+        prepared_response_->prepare_payload();
+        beast_http::async_write(stream_, *prepared_response_, std::move(written));
+        return;
+    }
+    response.prepare_payload();
+    response_.emplace(std::move(response));
+    beast_http::async_write(stream_, *response_, std::move(written));
 }
 
 void Connection::on_written(bool keep_alive, beast::error_code ec, std::size_t /*bytes*/) {
     response_.reset();
+    prepared_response_.reset();
     if (ec) {
         close();
         return;
@@ -549,6 +582,10 @@ void Connection::on_written(bool keep_alive, beast::error_code ec, std::size_t /
 }
 
 void Connection::after_response(bool keep_alive) {
+    {
+        std::lock_guard lock(calling_mutex_);
+        calling_session_.reset();
+    }
     if (unread_input_) {
         linger();
         return;

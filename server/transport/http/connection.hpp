@@ -12,15 +12,18 @@
 #include <chrono>
 #include <cstdint>
 #include <deque>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <optional>
 #include <string>
+#include <thread>
 #include <unordered_map>
 #include <vector>
 
 #include "protocol/exchange.hpp"
 #include "support/logging.hpp"
+#include "support/task_runner.hpp"
 #include "transport/http/http_options.hpp"
 #include "transport/http/metrics.hpp"
 #include "transport/http/router.hpp"
@@ -54,17 +57,21 @@ struct ConnectionContext {
     const HttpServerOptions& options;
     ConnectionRegistry& registry;
     std::atomic<std::uint64_t>& next_stream;  // numbers SSE streams, for event ids
+    TaskRunner& inline_calls;                 // may run a tool call on the I/O thread
 };
 
 // Where a session sends what one POST caused. It posts to the connection's strand, so the
-// session's worker threads never touch the socket. Holds the connection until finish(), or
-// until detached at shutdown, after which late calls from workers reach nothing.
+// session's worker threads never touch the socket; what the session sends while the connection
+// is handing it the message (quick answers, inline tool calls) is queued on the connection
+// instead, and handled as soon as the session returns, without a thread hand-off. Holds the
+// connection until finish(), or until detached at shutdown, after which late calls from
+// workers reach nothing.
 class HttpExchange final : public protocol::Exchange {
   public:
     explicit HttpExchange(std::shared_ptr<Connection> connection);
     void notify(boost::json::object notification) override;
     void finish(std::optional<boost::json::value> reply) override;
-    void finish_serialized(std::string reply) override;
+    void finish_prepared(protocol::PreparedReply reply) override;
     // True if finish() had not been called yet.
     bool detach();
 
@@ -97,10 +104,13 @@ class Connection : public std::enable_shared_from_this<Connection> {
     // connection. Not thread-safe; only for the server's final teardown.
     void detach_exchange();
 
-    // From HttpExchange, on the strand.
+    // From HttpExchange: runs `work` on the strand; at once (after the session returns) when
+    // called from inside the session's handling of this connection's message.
+    void deliver(std::function<void()> work);
+    // From deliver(), on the strand.
     void on_notify(boost::json::object notification);
     void on_finish(std::optional<boost::json::value> reply);
-    void on_finish_serialized(std::string reply);
+    void on_finish_prepared(protocol::PreparedReply reply);
     template <typename Conclude>
     void send_concluded(Conclude&& conclude);
 
@@ -135,7 +145,8 @@ class Connection : public std::enable_shared_from_this<Connection> {
     boost::beast::flat_buffer buffer_;
     std::optional<boost::beast::http::request_parser<boost::beast::http::string_body>> parser_;
     Phase phase_ = Phase::reading;
-    bool closing_ = false;  // the server is stopping: no request after the current one
+    // The server is stopping: no request after the current one.
+    std::atomic<bool> closing_{false};
     std::uint64_t requests_read_ = 0;
     bool unread_input_ = false;  // a refused request left bytes unread: linger, then close
     std::size_t lingered_ = 0;
@@ -148,8 +159,17 @@ class Connection : public std::enable_shared_from_this<Connection> {
 
     std::optional<Dispatch> dispatch_;
     std::shared_ptr<HttpExchange> exchange_;
+    // The thread inside Session::handle for this connection (none otherwise), and what the
+    // session delivered meanwhile, to run once it returns.
+    std::atomic<std::thread::id> handling_thread_{};
+    std::vector<std::function<void()>> delivered_;
+    // The session whose message is in hand, for cancel_calls(), which must not wait for the
+    // strand: an inline tool call holds it.
+    std::mutex calling_mutex_;
+    std::shared_ptr<protocol::Session> calling_session_;
     std::optional<boost::beast::http::response<boost::beast::http::empty_body>> continue_;
     std::optional<Response> response_;
+    std::optional<boost::beast::http::response<PreparedBody>> prepared_response_;
 
     // SSE answer: a chunked response whose chunks are events.
     std::optional<boost::beast::http::response<boost::beast::http::empty_body>> sse_head_;

@@ -76,6 +76,8 @@ class HttpServer::Core {
     Logger logger_;
     SessionStore sessions_;
     ConnectionRegistry connections_;
+    // Tool calls may borrow all I/O threads but one (see BoundedInlineRunner).
+    BoundedInlineRunner inline_calls_{thread_count(options_.io_threads) - 1};
     std::atomic<std::uint64_t> next_stream_{1};
     std::optional<Router> router_;
     std::optional<ConnectionContext> context_;
@@ -132,8 +134,8 @@ HttpServer::Core::Core(const protocol::Services& services, HttpServerOptions opt
         services_, options_,
         OriginPolicy(options_.host, port_, options_.allowed_hosts, options_.allowed_origins),
         BearerAuth(options_.auth_tokens), sessions_, metrics_, logger_);
-    context_.emplace(
-        ConnectionContext{*router_, metrics_, logger_, options_, connections_, next_stream_});
+    context_.emplace(ConnectionContext{*router_, metrics_, logger_, options_, connections_,
+                                       next_stream_, inline_calls_});
     metrics_.set_live_sessions(0);
     logger_->info("listening on http://{}:{}/mcp ({}, {})", options_.host, port_,
                   options_.stateless ? "stateless" : "sessions",

@@ -262,6 +262,7 @@ Action Router::post(const Request& request, std::string_view version_header,
 
     Dispatch dispatch;
     dispatch.expects_response = expects_response(*message);
+    dispatch.accepts_gzip = accepts_gzip(request[field::accept_encoding]);
     auto narrowing = narrowing_from_headers(request);
     if (auto* refused = std::get_if<std::string>(&narrowing)) {
         return reject(error_response(status::bad_request, "Bad Request: " + *refused),
@@ -389,14 +390,50 @@ Reply Router::conclude(Dispatch& dispatch, std::optional<json::value> reply) {
     return out;
 }
 
-Reply Router::conclude_serialized(Dispatch& dispatch, std::string reply) {
+Reply Router::conclude_prepared(Dispatch& dispatch, protocol::PreparedReply reply) {
     if (!dispatch.expects_response || dispatch.creates_session) {
-        return conclude(dispatch, json::parse(reply));
+        return conclude(dispatch, json::parse(reply.text()));
     }
     Reply out;
     out.session_id = dispatch.session_id;
-    out.response = make_response(status::ok, std::move(reply), "application/json");
+    out.response = make_response(status::ok, "", "application/json");
+    // The answer depends on Accept-Encoding whether or not this one is compressed.
+    out.response.set(field::vary, "Accept-Encoding");
+    if (dispatch.accepts_gzip) {
+        if (auto prefix = gzip_prefix(reply)) {
+            out.response.set(field::content_encoding, "gzip");
+            std::string_view head = prefix->head();
+            auto tail = prefix->finish(reply.tail);
+            out.prepared = PreparedBody::value_type{std::move(prefix), {head, {}}, std::move(tail)};
+            return out;
+        }
+    }
+    const std::string_view body = *reply.body;
+    out.prepared =
+        PreparedBody::value_type{std::move(reply.body), {reply.head, body}, std::move(reply.tail)};
     return out;
+}
+
+std::shared_ptr<const GzipPrefix> Router::gzip_prefix(const protocol::PreparedReply& reply) {
+    // Prepared replies come from a handful of texts built at start-up (one per tools/list
+    // variant); more than this would mean they are not constant after all.
+    constexpr std::size_t kMaxPrefixes = 16;
+    const std::pair key{reply.head.data(), reply.body.get()};
+    std::lock_guard lock(gzip_mutex_);
+    if (const auto found = gzip_prefixes_.find(key); found != gzip_prefixes_.end()) {
+        return found->second.prefix;
+    }
+    if (gzip_prefixes_.size() >= kMaxPrefixes) {
+        return nullptr;
+    }
+    // Compressed once, here, under the lock: the first gzip answer of a kind waits for it
+    // (a few milliseconds), every later one reuses it.
+    std::string constant;
+    constant.reserve(reply.head.size() + reply.body->size());
+    constant.append(reply.head).append(*reply.body);
+    auto prefix = std::make_shared<const GzipPrefix>(constant);
+    gzip_prefixes_.emplace(key, GzipEntry{reply.body, prefix});
+    return prefix;
 }
 
 bool Router::admit(const std::shared_ptr<HttpSession>& session) {

@@ -3,7 +3,9 @@
 #include <boost/beast/http/message.hpp>
 #include <boost/beast/http/string_body.hpp>
 #include <boost/json/value.hpp>
+#include <map>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -12,9 +14,11 @@
 #include "protocol/session.hpp"
 #include "support/logging.hpp"
 #include "transport/http/bearer_auth.hpp"
+#include "transport/http/gzip.hpp"
 #include "transport/http/http_options.hpp"
 #include "transport/http/metrics.hpp"
 #include "transport/http/origin_policy.hpp"
+#include "transport/http/prepared_body.hpp"
 #include "transport/http/session_store.hpp"
 
 namespace cmcp::transport::http {
@@ -35,6 +39,9 @@ struct Reply {
     Response response;
     std::string rejection;   // why the request was refused, for the warning log; empty if not
     std::string session_id;  // for the log
+    // When set, the body sent instead of response.body() (which is then empty): a prepared
+    // reply, written without copying.
+    std::optional<PreparedBody::value_type> prepared = std::nullopt;
 };
 
 // A POST whose message goes to an MCP session; the answer comes later, through an Exchange.
@@ -44,6 +51,7 @@ struct Dispatch {
     std::string session_id;         // for the log; empty when stateless or not created yet
     bool creates_session = false;   // an initialize without Mcp-Session-Id
     bool expects_response = false;  // the message holds at least one request
+    bool accepts_gzip = false;      // Accept-Encoding allows a gzip answer
     boost::json::value message;
     std::string new_session_id;  // set when this initialize would open a session
     // The bearer credential of this initialize, which the new session is bound to; none when
@@ -51,7 +59,9 @@ struct Dispatch {
     std::optional<Credential> owner;
     // The client's X-MCP-* narrowing for this request; absent when it sent none.
     std::optional<catalog::ToolSelection> narrowing;
-    protocol::RequestScope scope() const { return {narrowing ? &*narrowing : nullptr}; }
+    protocol::RequestScope scope(TaskRunner* inline_runner = nullptr) const {
+        return {narrowing ? &*narrowing : nullptr, inline_runner};
+    }
 };
 
 using Action = std::variant<Reply, Dispatch>;
@@ -71,8 +81,9 @@ class Router {
     // The answer to a Dispatch that sent no notifications (so nothing is on the wire yet).
     // `reply` is what the session finished with. Registers a new session on initialize success.
     Reply conclude(Dispatch& dispatch, std::optional<boost::json::value> reply);
-    // The same for a reply the session serialised itself (the cached tools/list answer).
-    Reply conclude_serialized(Dispatch& dispatch, std::string reply);
+    // The same for a reply the session prepared (the cached tools/list answer): sent as it is,
+    // gzip-compressed (from a form compressed once) when the client accepts that.
+    Reply conclude_prepared(Dispatch& dispatch, protocol::PreparedReply reply);
 
   private:
     Action route_mcp(const Request& request, std::string_view client);
@@ -87,6 +98,9 @@ class Router {
     // was sent), or why they are unusable.
     std::variant<std::optional<catalog::ToolSelection>, std::string> narrowing_from_headers(
         const Request& request) const;
+    // The compressed form of a prepared reply's constant part; null when more distinct prepared
+    // replies exist than are worth keeping compressed.
+    std::shared_ptr<const GzipPrefix> gzip_prefix(const protocol::PreparedReply& reply);
 
     const protocol::Services& services_;
     const HttpServerOptions& options_;
@@ -95,6 +109,15 @@ class Router {
     SessionStore& sessions_;
     const Metrics& metrics_;
     Logger logger_;
+
+    // Keyed by the prepared reply's constant pieces; each entry keeps its body alive, so a key
+    // is never reused for other text.
+    struct GzipEntry {
+        std::shared_ptr<const std::string> body;
+        std::shared_ptr<const GzipPrefix> prefix;
+    };
+    std::mutex gzip_mutex_;
+    std::map<std::pair<const char*, const std::string*>, GzipEntry> gzip_prefixes_;
 };
 
 }  // namespace cmcp::transport::http

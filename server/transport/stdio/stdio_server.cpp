@@ -31,7 +31,9 @@ class StdioExchange final : public protocol::Exchange {
             writer_->write(*reply);
         }
     }
-    void finish_serialized(std::string reply) override { writer_->write_text(std::move(reply)); }
+    void finish_prepared(protocol::PreparedReply reply) override {
+        writer_->write_text(reply.text());
+    }
 
   private:
     std::shared_ptr<LineWriter> writer_;

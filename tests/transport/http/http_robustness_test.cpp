@@ -2,8 +2,11 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <future>
+#include <memory>
 #include <sstream>
 #include <thread>
+#include <vector>
 
 #include "server_harness.hpp"
 #include "test_client.hpp"
@@ -155,6 +158,46 @@ TEST(HttpConnections, ManyParallelPosts) {
         thread.join();
     }
     EXPECT_EQ(ok.load(), kThreads * kRequestsEach);
+}
+
+// A tool call may run on the I/O thread that read it, but never on the last free one: with
+// two I/O threads, one call held upstream inline and another held on a worker, the server still
+// answers everything else.
+TEST(HttpInlineCalls, HeldCallsNeverTakeTheLastIoThread) {
+    for (const unsigned io_threads : {1U, 2U, 3U}) {
+        auto options = test_options();
+        options.io_threads = io_threads;
+        ServerHarness server(options);
+        cmcp::testing::FakeUpstream::Script held;
+        held.hold = true;
+        held.outcome = cmcp::testing::json_response(200, R"({"jti":"abc"})");
+        server.upstream.push(held);
+        server.upstream.push(held);
+        server.upstream.push(held);
+        std::vector<std::unique_ptr<McpClient>> callers;
+        std::vector<std::future<test_support::HttpReply>> pending;
+        for (int i = 0; i < 3; ++i) {
+            callers.push_back(std::make_unique<McpClient>(server.port()));
+            callers.back()->initialize();
+            pending.push_back(std::async(std::launch::async, [&caller = *callers.back(), i] {
+                return caller.post(tools_call_body(i + 1));
+            }));
+            ASSERT_TRUE(server.upstream.wait_for_requests(static_cast<std::size_t>(i) + 1, 5s))
+                << io_threads << " I/O threads, call " << i;
+        }
+        McpClient other(server.port());
+        other.initialize();
+        EXPECT_EQ(other.post(R"({"jsonrpc":"2.0","id":7,"method":"ping"})").status, 200)
+            << io_threads;
+        EXPECT_EQ(other.post(kToolsList).status, 200) << io_threads;
+        server.upstream.release_all();
+        for (auto& reply : pending) {
+            const auto answer = reply.get();
+            EXPECT_EQ(answer.status, 200);
+            EXPECT_EQ(answer.json().at("result").at("structuredContent").at("jti").as_string(),
+                      "abc");
+        }
+    }
 }
 
 TEST(HttpShutdown, CallInFlightFinishesWithinTheGrace) {
