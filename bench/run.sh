@@ -139,8 +139,32 @@ record() {  # JSON object text
     echo "$1" >>"$results"
 }
 
+# One tools/list as the SDK client asks for it (Accept-Encoding: gzip, deflate), inflated by
+# curl: what each server sends, and that it holds the 23 tools (wrk cannot inflate, so it only
+# checks the gzip framing of compressed answers).
+check_list() {  # target url
+    local target=$1 url=$2 session encoding size
+    local headers=(-H 'Content-Type: application/json' -H 'Accept: application/json, text/event-stream')
+    session=$(curl -s -D - -o /dev/null "${headers[@]}" \
+        -d '{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-11-25","capabilities":{},"clientInfo":{"name":"run.sh","version":"1"}}}' \
+        "$url" | awk -F': ' 'tolower($1) == "mcp-session-id" {print $2}' | tr -d '\r')
+    headers+=(-H "Mcp-Session-Id: $session" -H 'MCP-Protocol-Version: 2025-11-25')
+    curl -s -o /dev/null "${headers[@]}" -d '{"jsonrpc":"2.0","method":"notifications/initialized"}' "$url"
+    size=$(curl -s --compressed -H 'Accept-Encoding: gzip, deflate' -D "$work/list.head" -o "$work/list.body" \
+        -w '%{size_download}' "${headers[@]}" -d '{"jsonrpc":"2.0","id":2,"method":"tools/list"}' "$url")
+    encoding=$(awk -F': ' 'tolower($1) == "content-encoding" {print $2}' "$work/list.head" | tr -d '\r')
+    if ! "$node" -e 'const r = JSON.parse(require("fs").readFileSync(process.argv[1], "utf8"));
+            process.exit(r.result.tools.length === 23 ? 0 : 1)' "$work/list.body"; then
+        log "$target: tools/list did not inflate to the 23 tools"; exit 1
+    fi
+    record "{\"kind\":\"list_check\",\"target\":\"$target\",\"encoding\":\"${encoding:-identity}\",\"bytes\":$size,\"inflated_bytes\":$(wc -c <"$work/list.body"),\"tools\":23}"
+    log "$target tools/list: ${encoding:-identity}, $size bytes"
+}
+
 start_cmcp
 start_ts
+check_list credentials-mcp "$cmcp_url"
+check_list ts-sdk "$ts_url"
 sleep 1
 record "{\"kind\":\"idle\",\"target\":\"credentials-mcp\",\"rss_kib\":$(kib "$cmcp_pid" VmRSS)}"
 record "{\"kind\":\"idle\",\"target\":\"ts-sdk\",\"rss_kib\":$(kib "$ts_pid" VmRSS)}"
@@ -150,7 +174,11 @@ record "{\"kind\":\"threads\",\"target\":\"credentials-mcp\",\"count\":$(ls /pro
 # --- HTTP workloads -------------------------------------------------------------------------
 run_wrk() {  # target pid url workload conns rate
     local target=$1 pid=$2 url=$3 workload=$4 conns=$5 rate=$6 output
-    export MCP_WORKLOAD=$workload MCP_CONNS=$conns MCP_RATE=$rate MCP_SCW_KEY=$SCW_SECRET_KEY
+    export MCP_WORKLOAD=${workload%-identity} MCP_CONNS=$conns MCP_RATE=$rate MCP_SCW_KEY=$SCW_SECRET_KEY
+    # Like the SDK client, wrk asks for gzip, deflate; "<workload>-identity" asks for nothing.
+    if [ "$workload" != "${workload%-identity}" ]; then export MCP_ACCEPT_ENCODING=''
+    else unset MCP_ACCEPT_ENCODING
+    fi
     wrk -t "$conns" -c "$conns" -d "${warmup}s" -s bench/wrk/mcp.lua "$url" >/dev/null 2>&1 || true
     echo 5 >"/proc/$pid/clear_refs" 2>/dev/null || true  # restart VmHWM: peak of this run only
     output=$(wrk -t "$conns" -c "$conns" -d "${duration}s" --timeout 10s -s bench/wrk/mcp.lua "$url" 2>&1) || true
@@ -183,6 +211,10 @@ for workload in session list call mixed; do
         fi
     done
 done
+# What clients that send no Accept-Encoding get: tools/list uncompressed from both servers.
+restart_servers
+run_wrk credentials-mcp "$cmcp_pid" "$cmcp_url" list-identity 64 0
+run_wrk ts-sdk "$ts_pid" "$ts_url" list-identity 64 0
 # p99 where it is not queueing: 64 connections at a fixed offered rate.
 restart_servers
 run_wrk credentials-mcp "$cmcp_pid" "$cmcp_url" list 64 "$list_rate"

@@ -16,6 +16,9 @@
 --   MCP_RATE      requests/s to offer over all connections (0 or unset: as fast as possible)
 --   MCP_CONNS     connections (to split MCP_RATE between them)
 --   MCP_SCW_KEY   the sandbox's Scaleway key (direct only)
+--   MCP_ACCEPT_ENCODING  the Accept-Encoding sent with every MCP request; default
+--                 "gzip, deflate", which is what the official TypeScript SDK client sends (Node's
+--                 fetch adds it); "" sends none
 --
 -- done() prints one line "WRK_JSON {...}" that run.sh collects. Errors counted here are
 -- responses with the wrong status or an error in the body (JSON-RPC error or isError), plus
@@ -25,6 +28,7 @@ local workload = os.getenv("MCP_WORKLOAD") or "list"
 local rate = tonumber(os.getenv("MCP_RATE") or "0")
 local conns = tonumber(os.getenv("MCP_CONNS") or "1")
 local scw_key = os.getenv("MCP_SCW_KEY") or ""
+local accept_encoding = os.getenv("MCP_ACCEPT_ENCODING") or "gzip, deflate"
 
 local TOKEN_ID = "6c817983-ed16-424d-947b-c7e29fb0e8e0"
 local PROJECT_ID = "cc732626-aa9f-456d-8b50-a98235146605"
@@ -117,6 +121,9 @@ local function headers()
     ["Content-Type"] = "application/json",
     ["Accept"] = "application/json, text/event-stream",
   }
+  if accept_encoding ~= "" then
+    h["Accept-Encoding"] = accept_encoding
+  end
   if session_id ~= nil then
     h["Mcp-Session-Id"] = session_id
     h["MCP-Protocol-Version"] = "2025-11-25"
@@ -166,6 +173,12 @@ local function ok(name, status, all, body)
     sessions = sessions + 1
     return status == 200 or status == 204
   elseif name == "list" then
+    local encoding = header(all, "content-encoding")
+    if encoding ~= nil and encoding:lower() == "gzip" then
+      -- wrk cannot inflate: a gzip member of a plausible size (run.sh checks once, before
+      -- measuring, that each server's compressed answer inflates to the tools).
+      return status == 200 and body:sub(1, 2) == "\31\139" and #body > 4096
+    end
     return status == 200 and body:find('"inputSchema"', 1, true) ~= nil
   end
   -- tools/call and ping: a 200 whose JSON-RPC result is not an error.
