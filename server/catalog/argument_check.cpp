@@ -21,7 +21,7 @@ constexpr std::size_t kMaxEchoedName = 64;
 // An array of a million wrong items would otherwise make a message of a hundred megabytes.
 constexpr std::size_t kMaxReportedProblems = 20;
 
-std::string quoted(std::string_view name) {
+std::string quote_name(std::string_view name) {
     return "`" + std::string(name) + "`";
 }
 
@@ -146,7 +146,7 @@ std::string argument_label(std::string_view pointer) {
         }
         start = end + 1;
     }
-    return quoted(label.empty() ? "arguments" : label);
+    return quote_name(label.empty() ? "arguments" : label);
 }
 
 class ProblemList {
@@ -157,7 +157,7 @@ class ProblemList {
     }
     bool empty() const { return lines_.empty(); }
     std::string render(const ToolDefinition& tool) const {
-        std::string text = "Invalid arguments for tool " + quoted(tool.name) + ":";
+        std::string text = "Invalid arguments for tool " + quote_name(tool.name) + ":";
         const auto shown = std::min(lines_.size(), kMaxReportedProblems);
         for (std::size_t i = 0; i < shown; ++i) {
             text += "\n- " + lines_[i];
@@ -184,7 +184,8 @@ void check_unknown(const Tool& tool, const json::object& arguments, ProblemList&
             continue;
         }
         // The name comes from the caller and may be huge; echo only its start.
-        std::string line = "unknown argument " + quoted(utf8_truncate(name, kMaxEchoedName)) + ".";
+        std::string line =
+            "unknown argument " + quote_name(utf8_truncate(name, kMaxEchoedName)) + ".";
         std::string best;
         std::size_t best_distance = kMaxSuggestionDistance + 1;
         for (const auto& argument : tool.definition.arguments) {
@@ -195,7 +196,7 @@ void check_unknown(const Tool& tool, const json::object& arguments, ProblemList&
             }
         }
         if (!best.empty()) {
-            line += " Did you mean " + quoted(best) + "?";
+            line += " Did you mean " + quote_name(best) + "?";
         }
         line +=
             valid.empty() ? " This tool takes no arguments." : " Valid arguments: " + valid + ".";
@@ -214,7 +215,7 @@ void check_required(const Tool& tool, const json::object& arguments, ProblemList
         if (arguments.contains(name)) {
             continue;
         }
-        std::string line = "missing required argument " + quoted(name);
+        std::string line = "missing required argument " + quote_name(name);
         if (const auto* property = subschema_at(schema, "/" + std::string(name))) {
             line += ": " + describe_schema(*property);
             if (const auto* description = property->if_contains("description");
@@ -232,9 +233,9 @@ void check_exactly_one_of(const Tool& tool, const json::object& arguments, Probl
         std::string names;
         for (std::size_t i = 0; i < group.size(); ++i) {
             if (arguments.contains(group[i])) {
-                given.push_back(quoted(group[i]));
+                given.push_back(quote_name(group[i]));
             }
-            names += (i == 0 ? "" : (i + 1 == group.size() ? " or " : ", ")) + quoted(group[i]);
+            names += (i == 0 ? "" : (i + 1 == group.size() ? " or " : ", ")) + quote_name(group[i]);
         }
         if (given.size() == 1) {
             continue;
@@ -264,7 +265,7 @@ void check_path_values(const Tool& tool, const json::object& arguments, ProblemL
         }
         const std::string_view text = value->get_string();
         if (text.empty() || text == "." || text == "..") {
-            problems.add(quoted(argument.name) + ": " + json_excerpt(*value) +
+            problems.add(quote_name(argument.name) + ": " + json_excerpt(*value) +
                          " is not a valid identifier.");
         }
     }
