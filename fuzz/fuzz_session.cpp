@@ -120,9 +120,9 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         check_response_object(*reply);
         if (const auto id = expected_id(*message)) {
             if (exchange->serialized) {
-                const auto spelled = R"("id":)" + json::serialize(*id) + ",";
-                CMCP_FUZZ_CHECK(exchange->serialized->find(spelled) != std::string::npos,
-                                *exchange->serialized);
+                // Prepared replies end with the id, as the client spelled it.
+                const auto spelled = R"(,"id":)" + json::serialize(*id) + "}";
+                CMCP_FUZZ_CHECK(exchange->serialized->ends_with(spelled), *exchange->serialized);
             } else {
                 CMCP_FUZZ_CHECK(reply->as_object().at("id") == *id, json::serialize(*reply));
             }
