@@ -134,28 +134,26 @@ void HttpExchange::notify(json::object notification) {
         });
 }
 
-void HttpExchange::finish(std::optional<json::value> reply) {
+template <typename Reply>
+void HttpExchange::conclude(void (Connection::*on_reply)(Reply), Reply reply) {
     std::lock_guard lock(mutex_);
     if (!connection_) {
         return;
     }
     auto connection = std::move(connection_);
     auto& target = *connection;
-    target.deliver([connection = std::move(connection), reply = std::move(reply)]() mutable {
-        connection->on_finish(std::move(reply));
-    });
+    target.deliver(
+        [connection = std::move(connection), on_reply, reply = std::move(reply)]() mutable {
+            ((*connection).*on_reply)(std::move(reply));
+        });
+}
+
+void HttpExchange::finish(std::optional<json::value> reply) {
+    conclude(&Connection::on_finish, std::move(reply));
 }
 
 void HttpExchange::finish_prepared(protocol::PreparedReply reply) {
-    std::lock_guard lock(mutex_);
-    if (!connection_) {
-        return;
-    }
-    auto connection = std::move(connection_);
-    auto& target = *connection;
-    target.deliver([connection = std::move(connection), reply = std::move(reply)]() mutable {
-        connection->on_finish_prepared(std::move(reply));
-    });
+    conclude(&Connection::on_finish_prepared, std::move(reply));
 }
 
 bool HttpExchange::detach() {

@@ -76,6 +76,10 @@ class HttpExchange final : public protocol::Exchange {
     bool detach();
 
   private:
+    // Hands the reply to the connection (once: later calls reach nothing).
+    template <typename Reply>
+    void conclude(void (Connection::*on_reply)(Reply), Reply reply);
+
     std::mutex mutex_;
     std::shared_ptr<Connection> connection_;
 };
@@ -89,8 +93,6 @@ class Connection : public std::enable_shared_from_this<Connection> {
     ~Connection();
     Connection(const Connection&) = delete;
     Connection& operator=(const Connection&) = delete;
-
-    const boost::asio::any_io_executor& executor() const { return executor_; }
 
     void start();
     // Shutdown, step 1: close if waiting for a request; otherwise answer the current one and
