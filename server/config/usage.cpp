@@ -48,7 +48,8 @@ Behaviour (both modes):
                                                                     Env CREDENTIALS_MCP_MAX_RESULT_BYTES
   --log-level LEVEL        stderr log level: debug, info, notice, warning, error (default info).
                                                                     Env CREDENTIALS_MCP_LOG_LEVEL
-  --workers N              Threads making upstream calls (default 16).
+  --workers N              Threads making upstream calls (default 16); over HTTP a call
+                           may instead run on a free I/O thread (see --io-threads).
   --max-queued-calls N     Calls waiting for a worker before new ones are refused (default 256).
   --max-message-bytes N    Largest stdio message accepted (default 4194304).
   --shutdown-grace S       Seconds in-flight calls may finish at shutdown (default 10).
@@ -72,7 +73,9 @@ HTTP mode:
   --session-idle-timeout S Seconds before an idle session expires (default 1800).
   --max-body-bytes N       Largest request body (default 4194304).
   --max-connections N      Concurrent connections (default 512).
-  --io-threads N           I/O threads (default: one per core).
+  --io-threads N           I/O threads (default: one per core). A tool call without a
+                           progress token runs on the I/O thread that read it while
+                           another one stays free.
 
 Upstream credentials and defaults (environment only):
   SCW_SECRET_KEY           Scaleway API secret key (also read: SCALEWAY_API_KEY).
