@@ -32,6 +32,9 @@ say(`- date: ${meta.date}`);
 say(`- command: \`${meta.command}\``);
 say(`- commit: ${meta.commit}; server under test: \`${meta.binary}\``);
 say(`- machine: ${meta.cpus} CPU(s), ${meta.cpu}, ${meta.memory}, Linux ${meta.kernel}; load average before the report ${meta.load} (1/5/15 min)`);
+if (meta.pipe_rtt_us !== undefined) {
+  say(`- wake-ups: a pipe ping-pong between two processes (\`perf bench sched pipe\`) took ${meta.pipe_rtt_us.toFixed(1)} µs per round trip as the scheduler placed them and ${meta.pipe_rtt_one_cpu_us.toFixed(1)} µs pinned to one CPU (medians of 5 runs, measured before the load); a round trip is two wake-ups, and a tools/call through any MCP server costs two more than calling the upstream directly`);
+}
 say(`- tools: wrk ${meta.wrk} (Debian), Node ${meta.node}, @modelcontextprotocol/sdk 1.32.2; every HTTP figure is a ${meta.duration_s} s wrk run after a ${meta.warmup_s} s warm-up, with load generator and servers sharing the same CPUs over loopback`);
 say();
 

@@ -82,6 +82,26 @@ cleanup() {
 }
 trap cleanup EXIT
 
+# --- wake-up cost of this machine -------------------------------------------------------------
+# Every request through a proxy wakes more processes than a direct call does; what one wake-up
+# costs (a few µs on bare metal, tens of µs between the vCPUs of some VMs) bounds the latency
+# figures below. A pipe ping-pong between two processes: placed by the scheduler, then pinned to
+# one CPU (median of 5 runs each: placement varies from run to run). perf comes from Debian's
+# linux-perf; without it the report leaves the line out.
+pipe_rtt() {  # [taskset prefix...] -> median µs per round trip of 5 runs, or nothing
+    for _ in 1 2 3 4 5; do
+        "$@" perf bench sched pipe -l 20000 2>/dev/null | awk '/usecs\/op/ {print $1}'
+    done | sort -n | awk '{v[NR] = $1} END {if (NR == 5) print v[3]}'
+}
+wake_free='' wake_pinned=''
+if command -v perf >/dev/null 2>&1; then
+    wake_free=$(pipe_rtt)
+    wake_pinned=$(pipe_rtt taskset -c 0)
+    log "pipe round trip: ${wake_free:-?} µs as placed, ${wake_pinned:-?} µs on one CPU"
+else
+    log "perf missing: the wake-up cost is not measured (apt-get install linux-perf)"
+fi
+
 # --- processes ------------------------------------------------------------------------------
 # Fresh credentials each run: the sandbox accepts exactly these, both servers send them.
 export SCW_SECRET_KEY=$(od -An -N16 -tx1 /dev/urandom | tr -d ' \n')
@@ -273,6 +293,9 @@ fi
     echo "\"load\":\"$(cut -d' ' -f1-3 /proc/loadavg)\",\"node\":\"$("$node" --version)\",\"wrk\":\"$(wrk -v 2>&1 | head -1 | cut -d' ' -f2)\","
     if [ -n "${IR_BEFORE:-}" ]; then  # "LIST,CALL": counts of an earlier tree, for the report
         echo "\"ir_before_list\":${IR_BEFORE%,*},\"ir_before_call\":${IR_BEFORE#*,},"
+    fi
+    if [ -n "$wake_free" ] && [ -n "$wake_pinned" ]; then
+        echo "\"pipe_rtt_us\":$wake_free,\"pipe_rtt_one_cpu_us\":$wake_pinned,"
     fi
     echo "\"binary\":\"${binary#"$repo"/}\",\"duration_s\":$duration,\"warmup_s\":$warmup,\"list_rate\":$list_rate}"
 } | tr -d '\n' >>"$results"
