@@ -31,19 +31,20 @@ set(CMCP_PCH_TEST_HEADERS
     <utility> <variant> <vector>
     <boost/json.hpp> <gtest/gtest.h> <gmock/gmock.h>)
 
-# cmcp_pch_host(<name> HEADERS <header>... [LINK <target>...])
-# An object library that only builds a PCH of HEADERS. LINK names the imported (third-party)
+# cmcp_pch_host(<name> HEADERS <header>... OPTIONS <option>... [LINK <target>...])
+# An object library that only builds a PCH of HEADERS, compiled with OPTIONS (those of the targets
+# that reuse it). LINK names the imported (third-party)
 # targets whose usage requirements (macros, include directories) the reusing targets have too; it
 # links no project library, so the PCH is built first thing, not after the libraries.
 function(cmcp_pch_host name)
-    cmake_parse_arguments(ARG "" "" "HEADERS;LINK" ${ARGN})
+    cmake_parse_arguments(ARG "" "" "HEADERS;OPTIONS;LINK" ${ARGN})
     if(NOT CMCP_PCH)
         return()
     endif()
     set(source ${PROJECT_BINARY_DIR}/pch/${name}.cpp)
     file(CONFIGURE OUTPUT ${source} CONTENT "// Generated: builds the precompiled header ${name}.\n")
     add_library(${name} OBJECT ${source})
-    target_compile_options(${name} PRIVATE ${CMCP_WARNINGS})
+    target_compile_options(${name} PRIVATE ${ARG_OPTIONS})
     target_link_libraries(${name} PRIVATE ${ARG_LINK})
     target_precompile_headers(${name} PRIVATE ${ARG_HEADERS})
 endfunction()
