@@ -45,7 +45,8 @@ std::string sandbox_note(const sandbox::DemoData& demo) {
            demo.service_token_id + " and database " + demo.database + ".";
 }
 
-upstream::HttpUpstreamOptions upstream_options(const config::UpstreamSettings& settings) {
+upstream::HttpUpstreamOptions upstream_options(const config::UpstreamSettings& settings,
+                                               std::shared_ptr<SpinBudget> spin) {
     upstream::HttpUpstreamOptions options;
     options.scaleway_base_url = settings.scaleway_base_url;
     options.planetscale_base_url = settings.planetscale_base_url;
@@ -53,6 +54,7 @@ upstream::HttpUpstreamOptions upstream_options(const config::UpstreamSettings& s
     options.read_timeout = settings.read_timeout;
     options.max_response_bytes = settings.max_response_bytes;
     options.retry.max_attempts = settings.max_attempts;
+    options.spin = std::move(spin);
     options.user_agent = "credentials-mcp/" + std::string(version());
     return options;
 }
@@ -215,8 +217,11 @@ int run(const config::Config& config, Startup startup, const config::EnvLookup& 
 
     WorkerPool workers(config.worker_threads, config.max_queued_calls);
     transport::http::Metrics metrics;
+    // One thread at a time may spin, whichever wait it is in: the other core stays for the
+    // processes that produce what is awaited.
+    const auto spin = std::make_shared<SpinBudget>(upstream_settings.busy_poll, 1);
     upstream::HttpUpstream upstream_client(
-        upstream_options(upstream_settings), std::move(credentials), logger,
+        upstream_options(upstream_settings, spin), std::move(credentials), logger,
         [&metrics](upstream::Provider provider, std::string_view tool, int status,
                    std::chrono::milliseconds latency) {
             metrics.record_upstream(upstream::to_string(provider), tool, status, latency);
@@ -242,7 +247,7 @@ int run(const config::Config& config, Startup startup, const config::EnvLookup& 
     const int exit_code =
         config.mode == config::Mode::stdio
             ? serve_stdio(config, services, stop)
-            : serve_http(config, startup.auth_tokens, services, metrics, stop, logger);
+            : serve_http(config, startup.auth_tokens, services, metrics, spin, stop, logger);
     if (!workers.shutdown_until(std::chrono::steady_clock::now() + kWorkerExitGrace)) {
         // A worker is stuck (e.g. writing to a client that stopped reading); waiting would hang
         // the process forever, and unwinding would free what it still uses.

@@ -126,6 +126,7 @@ constexpr Option kOptions[] = {
     {"--connect-timeout-ms", true, [](Config& c, const std::string& v) { return duration_option(v, "--connect-timeout-ms", 1, 600000, c.upstream.connect_timeout); }},
     {"--read-timeout-ms", true, [](Config& c, const std::string& v) { return duration_option(v, "--read-timeout-ms", 1, 600000, c.upstream.read_timeout); }},
     {"--max-response-bytes", true, [](Config& c, const std::string& v) { return number_option<std::size_t>(v, "--max-response-bytes", 1024, 1U << 30U, c.upstream.max_response_bytes); }},
+    {"--busy-poll-us", true, [](Config& c, const std::string& v) { return duration_option(v, "--busy-poll-us", 0, 10000, c.upstream.busy_poll); }},
     {"--max-attempts", true, [](Config& c, const std::string& v) { return number_option<int>(v, "--max-attempts", 1, 10, c.upstream.max_attempts); }},
 };
 

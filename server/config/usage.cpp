@@ -56,6 +56,9 @@ Behaviour (both modes):
   --connect-timeout-ms MS  Upstream connect timeout (default 5000).
   --read-timeout-ms MS     Upstream read timeout (default 30000).
   --max-response-bytes N   Largest upstream response accepted (default 8388608).
+  --busy-poll-us US        How long a wait for a quick answer (the upstream's, or a client's
+                           next request) polls before it sleeps, one thread at a time and
+                           only when idle otherwise (default 200, 0 = never).
   --max-attempts N         Attempts for idempotent calls on 429/502/503/504/connection errors
                            (default 4, exponential backoff with jitter).
 

@@ -4,28 +4,16 @@
 #include <cstddef>
 #include <memory>
 #include <mutex>
-#include <string>
 #include <vector>
 
-#include "upstream/base_url.hpp"
-
-namespace httplib {
-class ClientImpl;
-}
+#include "support/spin_budget.hpp"
+#include "upstream/http_connection.hpp"
 
 namespace cmcp::upstream {
 
-struct ConnectionSettings {
-    BaseUrl origin;
-    std::chrono::milliseconds connect_timeout{5000};  // also bounds the TLS handshake
-    std::chrono::milliseconds read_timeout{30000};
-    std::chrono::milliseconds write_timeout{30000};
-    std::string ca_bundle_path;  // "" = OpenSSL's default store
-    std::size_t max_idle = 8;
-};
-
-// Keep-alive connections to one origin. A client serves one request at a time: callers lease
-// one (an idle one if there is any, else a new one) and hand it back when done. Thread-safe.
+// Idle keep-alive connections to one origin. Callers lease one (an idle one if any is still
+// open, else none: the caller connects) and the lease hands it back if it is still reusable.
+// Thread-safe.
 class ConnectionPool {
   public:
     // A connection idle for longer than this has probably been dropped by a load balancer or
@@ -34,46 +22,49 @@ class ConnectionPool {
 
     class Lease {
       public:
-        Lease(Lease&& other) noexcept;
+        Lease(Lease&& other) noexcept = default;
         Lease& operator=(Lease&&) = delete;
         Lease(const Lease&) = delete;
         Lease& operator=(const Lease&) = delete;
-        ~Lease();  // returns the client to the pool unless discarded
+        ~Lease();  // returns a reusable connection to the pool
 
-        httplib::ClientImpl& client() const { return *client_; }
-        // After an error the connection's state is unknown; close it rather than reuse it.
-        void discard() { discarded_ = true; }
+        HttpConnection* connection() const { return connection_.get(); }
+        void set(std::unique_ptr<HttpConnection> connection) {
+            connection_ = std::move(connection);
+        }
+        // After an abort the connection's state is unknown; close it rather than reuse it.
+        void discard() { connection_.reset(); }
 
       private:
         friend class ConnectionPool;
-        Lease(ConnectionPool& pool, std::unique_ptr<httplib::ClientImpl> client);
+        Lease(ConnectionPool& pool, std::unique_ptr<HttpConnection> connection)
+            : pool_(&pool), connection_(std::move(connection)) {}
 
         ConnectionPool* pool_;
-        std::unique_ptr<httplib::ClientImpl> client_;
-        bool discarded_ = false;
+        std::unique_ptr<HttpConnection> connection_;
     };
 
-    explicit ConnectionPool(ConnectionSettings settings);
-    ~ConnectionPool();
+    explicit ConnectionPool(std::size_t max_idle) : max_idle_(max_idle) {}
     ConnectionPool(const ConnectionPool&) = delete;
     ConnectionPool& operator=(const ConnectionPool&) = delete;
 
     Lease acquire();
     std::size_t idle_count() const;
-    const ConnectionSettings& settings() const { return settings_; }
+    // How long this origin takes to answer, to decide whether waiting for it may spin.
+    WaitPredictor& answer_wait() { return answer_wait_; }
 
   private:
     struct Idle {
-        std::unique_ptr<httplib::ClientImpl> client;
+        std::unique_ptr<HttpConnection> connection;
         std::chrono::steady_clock::time_point since;
     };
 
-    std::unique_ptr<httplib::ClientImpl> make_client() const;
-    void give_back(std::unique_ptr<httplib::ClientImpl> client);
+    void give_back(std::unique_ptr<HttpConnection> connection);
 
-    ConnectionSettings settings_;
+    std::size_t max_idle_;
     mutable std::mutex mutex_;
     std::vector<Idle> idle_;  // most recently used last
+    WaitPredictor answer_wait_;
 };
 
 }  // namespace cmcp::upstream

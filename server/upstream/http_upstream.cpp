@@ -1,8 +1,5 @@
 #include "upstream/http_upstream.hpp"
 
-#include <httplib.h>
-#include <openssl/x509.h>
-
 #include <algorithm>
 #include <boost/json/serialize.hpp>
 #include <charconv>
@@ -13,8 +10,8 @@
 #include <stdexcept>
 #include <utility>
 
-#include "upstream/connect_diagnosis.hpp"
 #include "upstream/connection_pool.hpp"
+#include "upstream/http_connection.hpp"
 #include "upstream/in_flight.hpp"
 
 namespace cmcp::upstream {
@@ -23,9 +20,6 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 using std::chrono::milliseconds;
-
-// The connect that explains a failed connect must not double a long connect timeout.
-constexpr milliseconds kMaxDiagnosis{1000};
 
 std::string_view display_name(Provider provider) {
     return provider == Provider::scaleway ? "Scaleway" : "PlanetScale";
@@ -99,14 +93,16 @@ bool is_header_value(std::string_view value) {
     });
 }
 
-std::optional<std::uint64_t> parse_length(const std::string& text) {
-    std::uint64_t value = 0;
-    const auto* end = text.data() + text.size();
-    const auto [next, ec] = std::from_chars(text.data(), end, value);
-    if (ec != std::errc{} || next != end) {
-        return std::nullopt;
+// The Host header: the port only when it is not the scheme's default.
+std::string host_header(const BaseUrl& url) {
+    if (url.port == (url.https ? 443 : 80)) {
+        return url.host.find(':') == std::string::npos ? url.host : "[" + url.host + "]";
     }
-    return value;
+    return url.host_and_port();
+}
+
+bool method_expects_body(std::string_view method) {
+    return method == "POST" || method == "PUT" || method == "PATCH";
 }
 
 }  // namespace
@@ -144,21 +140,11 @@ HttpUpstream::HttpUpstream(HttpUpstreamOptions options, Credentials credentials,
     }
     scaleway_.url = parse_or_throw(Provider::scaleway, options_.scaleway_base_url);
     planetscale_.url = parse_or_throw(Provider::planetscale, options_.planetscale_base_url);
-    ConnectionSettings settings;
-    settings.connect_timeout = options_.connect_timeout;
-    settings.read_timeout = options_.read_timeout;
-    settings.write_timeout = options_.write_timeout;
-    settings.ca_bundle_path = options_.ca_bundle_path;
-    settings.max_idle = options_.max_idle_connections_per_host;
-    settings.origin = scaleway_.url;
-    scaleway_.pool = std::make_shared<ConnectionPool>(settings);
-    if (planetscale_.url.same_origin(scaleway_.url)) {
-        planetscale_.pool = scaleway_.pool;
-    } else {
-        settings.origin = planetscale_.url;
-        planetscale_.pool = std::make_shared<ConnectionPool>(settings);
-    }
-    aborter_ = std::make_unique<Aborter>();
+    scaleway_.pool = std::make_shared<ConnectionPool>(options_.max_idle_connections_per_host);
+    planetscale_.pool =
+        planetscale_.url.same_origin(scaleway_.url)
+            ? scaleway_.pool
+            : std::make_shared<ConnectionPool>(options_.max_idle_connections_per_host);
 }
 
 HttpUpstream::~HttpUpstream() = default;
@@ -169,6 +155,19 @@ const HttpUpstream::Endpoint& HttpUpstream::endpoint(Provider provider) const {
 
 std::size_t HttpUpstream::idle_connections(Provider provider) const {
     return endpoint(provider).pool->idle_count();
+}
+
+const TlsContext* HttpUpstream::tls_context(std::string& problem) {
+    std::lock_guard lock(tls_mutex_);
+    if (!tls_) {
+        try {
+            tls_ = std::make_unique<TlsContext>(options_.ca_bundle_path);
+        } catch (const std::invalid_argument& error) {
+            problem = error.what();
+            return nullptr;
+        }
+    }
+    return tls_.get();
 }
 
 double HttpUpstream::random_fraction() {
@@ -301,83 +300,30 @@ Outcome HttpUpstream::send_with_retries(const Request& request, CallControl& con
     }
 }
 
+std::string HttpUpstream::request_bytes(const Request& request, const BaseUrl& url,
+                                        const std::string& target) const {
+    const std::string& credential = *credential_for(credentials_, request.provider);
+    const std::string body = request.body ? boost::json::serialize(*request.body) : std::string();
+    std::string wire;
+    wire.reserve(192 + target.size() + credential.size() + body.size());
+    wire.append(request.method).append(" ").append(target).append(" HTTP/1.1\r\nHost: ");
+    wire.append(host_header(url)).append("\r\nAccept: application/json\r\nUser-Agent: ");
+    wire.append(options_.user_agent).append("\r\n");
+    wire.append(request.provider == Provider::scaleway ? "X-Auth-Token: " : "Authorization: ");
+    wire.append(credential).append("\r\n");
+    if (request.body) {
+        wire.append("Content-Type: application/json\r\nContent-Length: ");
+        wire.append(std::to_string(body.size())).append("\r\n");
+    } else if (method_expects_body(request.method)) {
+        wire.append("Content-Length: 0\r\n");  // some proxies refuse a POST without a length
+    }
+    wire.append("\r\n").append(body);
+    return wire;
+}
+
 HttpUpstream::Attempt HttpUpstream::attempt(const Request& request, const Endpoint& endpoint,
                                             const std::string& target, CallControl& control) {
     Attempt result;
-    auto lease = endpoint.pool->acquire();
-    auto exchange = std::make_shared<InFlight>(lease.client());
-    auto registration = control.on_cancel([this, exchange] { aborter_->post(exchange); });
-
-    httplib::Request http;
-    http.method = request.method;
-    http.path = target;
-    http.headers.emplace("Accept", "application/json");
-    http.headers.emplace("User-Agent", options_.user_agent);
-    const std::string& credential = *credential_for(credentials_, request.provider);
-    http.headers.emplace(request.provider == Provider::scaleway ? "X-Auth-Token" : "Authorization",
-                         credential);
-    if (request.body) {
-        http.body = boost::json::serialize(*request.body);
-        http.headers.emplace("Content-Type", "application/json");
-    }
-
-    const std::size_t limit = options_.max_response_bytes;
-    std::string body;
-    bool too_large = false;
-    http.response_handler = [&](const httplib::Response& response) {
-        if (control.cancelled()) {
-            return false;
-        }
-        // Refuse a body announced too large before reading any of it.
-        const auto declared = parse_length(response.get_header_value("Content-Length"));
-        if (declared && *declared > limit) {
-            too_large = true;
-            return false;
-        }
-        return true;
-    };
-    http.content_receiver = [&](const char* data, std::size_t size, std::uint64_t, std::uint64_t) {
-        if (size > limit - body.size()) {
-            too_large = true;
-            return false;
-        }
-        if (control.cancelled()) {
-            return false;
-        }
-        body.append(data, size);
-        return true;
-    };
-
-    httplib::Response response;
-    httplib::Error error = httplib::Error::Success;
-    const auto started = Clock::now();
-    const bool exchanged = !control.cancelled() && lease.client().send(http, response, error);
-    const auto duration = Clock::now() - started;
-    result.latency = std::chrono::duration_cast<milliseconds>(duration);
-    long verify_result = X509_V_OK;
-    if (error == httplib::Error::SSLServerVerification) {
-        if (const auto* tls = dynamic_cast<const httplib::SSLClient*>(&lease.client())) {
-            verify_result = tls->get_openssl_verify_result();
-        }
-    }
-    const bool aborted = exchange->finish();
-    registration = {};
-    if (!exchanged || aborted) {
-        lease.discard();
-    }
-
-    if (exchanged) {
-        Response out;
-        out.status = response.status;
-        out.content_type = response.get_header_value("Content-Type");
-        if (response.has_header("Retry-After")) {
-            out.retry_after = response.get_header_value("Retry-After");
-        }
-        out.body = std::move(body);
-        result.outcome = std::move(out);
-        return result;
-    }
-
     const std::string name(display_name(request.provider));
     const std::string where = name + " at " + endpoint.url.host_and_port();
     // After a partial exchange a change may have been made; a model must not blindly repeat it.
@@ -391,100 +337,141 @@ HttpUpstream::Attempt HttpUpstream::attempt(const Request& request, const Endpoi
         return result;
     };
 
-    if (too_large) {
-        return fail(FailureKind::response_too_large,
-                    "The " + name + " response was larger than the limit of " +
-                        std::to_string(limit) +
-                        " bytes and was discarded; ask for less data, for example a smaller "
-                        "page size.",
-                    true);
+    const auto started = Clock::now();
+    InFlight in_flight;
+    auto registration = control.on_cancel([&in_flight] { in_flight.abort(); });
+    auto lease = endpoint.pool->acquire();
+    if (lease.connection() == nullptr) {
+        const TlsContext* tls = nullptr;
+        if (endpoint.url.https) {
+            std::string problem;
+            tls = tls_context(problem);
+            if (tls == nullptr) {
+                result.latency = since(started);
+                return fail(FailureKind::connection,
+                            problem + "; nothing was sent to " + name + ".", true);
+            }
+        }
+        auto opened = HttpConnection::open(endpoint.url, tls,
+                                           Clock::now() + options_.connect_timeout, in_flight);
+        if (opened.error != ConnectError::none) {
+            result.latency = since(started);
+            return connect_failure(opened.error, opened.detail, name, where, result);
+        }
+        lease.set(std::move(opened.connection));
     }
-    if (control.cancelled() || error == httplib::Error::Canceled) {
-        return fail(FailureKind::cancelled,
-                    "The call was cancelled while waiting for " + name + "." + maybe_applied, true);
+    SpinBudget* spin = options_.spin && endpoint.pool->answer_wait().short_enough(*options_.spin)
+                           ? options_.spin.get()
+                           : nullptr;
+    const ExchangeLimits limits{options_.read_timeout, options_.write_timeout,
+                                options_.max_response_bytes, spin};
+    const auto sent = Clock::now();
+    ExchangeResult exchanged = lease.connection()->exchange(
+        request_bytes(request, endpoint.url, target), request.method == "HEAD", limits, in_flight);
+    if (exchanged.error == ExchangeError::none) {
+        endpoint.pool->answer_wait().record(Clock::now() - sent);
     }
+    result.latency = since(started);
+    registration = {};
+    if (in_flight.aborted()) {
+        lease.discard();  // shut down, perhaps after the exchange completed
+    }
+
+    switch (exchanged.error) {
+        case ExchangeError::none: {
+            Response out;
+            out.status = exchanged.status;
+            out.content_type = std::move(exchanged.content_type);
+            out.retry_after = std::move(exchanged.retry_after);
+            out.body = std::move(exchanged.body);
+            result.outcome = std::move(out);
+            return result;
+        }
+        case ExchangeError::too_large:
+            return fail(FailureKind::response_too_large,
+                        "The " + name + " response was larger than the limit of " +
+                            std::to_string(options_.max_response_bytes) +
+                            " bytes and was discarded; ask for less data, for example a smaller "
+                            "page size.",
+                        true);
+        case ExchangeError::cancelled:
+            return fail(FailureKind::cancelled,
+                        "The call was cancelled while waiting for " + name + "." + maybe_applied,
+                        true);
+        case ExchangeError::read_timeout:
+            return fail(FailureKind::timeout,
+                        name + " sent no response within the read timeout of " +
+                            ms_text(options_.read_timeout) + " (" + endpoint.url.host_and_port() +
+                            ")." + maybe_applied,
+                        false);
+        case ExchangeError::closed_early:
+            return fail(FailureKind::connection,
+                        "The connection to " + where +
+                            " was closed before a complete response arrived." + maybe_applied,
+                        false);
+        case ExchangeError::write_timeout:
+            return fail(FailureKind::timeout,
+                        "Could not send the request to " + where + " within the write timeout of " +
+                            ms_text(options_.write_timeout) + "." + maybe_applied,
+                        false);
+        case ExchangeError::write_failed:
+            return fail(
+                FailureKind::connection,
+                "The connection to " + where + " failed while sending the request." + maybe_applied,
+                false);
+        case ExchangeError::malformed:
+            return fail(FailureKind::connection,
+                        "The response from " + where + " is not valid HTTP (" + exchanged.detail +
+                            ")." + maybe_applied,
+                        false);
+    }
+    return result;
+}
+
+HttpUpstream::Attempt HttpUpstream::connect_failure(ConnectError error, const std::string& detail,
+                                                    const std::string& name,
+                                                    const std::string& where,
+                                                    Attempt& result) const {
+    const auto fail = [&result](FailureKind kind, std::string message, bool final) {
+        result.outcome = Failure{kind, std::move(message), 1};
+        result.final = final;
+        return result;
+    };
     switch (error) {
-        case httplib::Error::ConnectionTimeout:
+        case ConnectError::timeout:
             return fail(FailureKind::timeout,
                         "Could not connect to " + where +
                             ": no connection within the connect timeout of " +
                             ms_text(options_.connect_timeout) + ".",
                         false);
-        case httplib::Error::Connection: {
-            std::string detail =
-                diagnose_connect(endpoint.url.host, endpoint.url.port,
-                                 std::min(options_.connect_timeout, kMaxDiagnosis));
-            if (detail.empty()) {
-                detail = "the connection failed, though a second try just worked";
-            }
+        case ConnectError::unreachable:
             return fail(FailureKind::connection,
                         "Could not connect to " + where + ": " + detail + ".", false);
-        }
-        case httplib::Error::SSLConnection:
-            if (duration >= options_.connect_timeout) {
-                return fail(FailureKind::timeout,
-                            "Could not connect to " + where +
-                                ": the TLS handshake did not complete within the connect timeout "
-                                "of " +
-                                ms_text(options_.connect_timeout) + ".",
-                            false);
-            }
+        case ConnectError::tls_timeout:
+            return fail(FailureKind::timeout,
+                        "Could not connect to " + where +
+                            ": the TLS handshake did not complete within the connect timeout of " +
+                            ms_text(options_.connect_timeout) + ".",
+                        false);
+        case ConnectError::tls_failed:
             return fail(FailureKind::connection,
                         "Could not connect to " + where + ": the TLS handshake failed.", false);
-        case httplib::Error::SSLServerVerification: {
-            const std::string reason =
-                verify_result != X509_V_OK
-                    ? X509_verify_cert_error_string(verify_result)
-                    : "the certificate does not match the host name " + endpoint.url.host;
+        case ConnectError::tls_untrusted: {
             const std::string store = options_.ca_bundle_path.empty()
                                           ? "the system CA store"
                                           : "the CA bundle " + options_.ca_bundle_path;
             return fail(FailureKind::connection,
                         "Could not connect to " + where +
-                            ": TLS certificate verification failed (" + reason +
+                            ": TLS certificate verification failed (" + detail +
                             "); the server is not trusted by " + store + ". Nothing was sent.",
                         true);
         }
-        case httplib::Error::SSLLoadingCerts:
-            return fail(FailureKind::connection,
-                        "Could not load the CA certificates from " +
-                            (options_.ca_bundle_path.empty() ? std::string("the system store")
-                                                             : options_.ca_bundle_path) +
-                            "; nothing was sent to " + name + ".",
-                        true);
-        case httplib::Error::Read:
-            if (duration >= options_.read_timeout) {
-                return fail(FailureKind::timeout,
-                            name + " sent no response within the read timeout of " +
-                                ms_text(options_.read_timeout) + " (" +
-                                endpoint.url.host_and_port() + ")." + maybe_applied,
-                            false);
-            }
-            return fail(FailureKind::connection,
-                        "The connection to " + where +
-                            " was closed before a complete response arrived." + maybe_applied,
-                        false);
-        case httplib::Error::Write:
-            if (duration >= options_.write_timeout) {
-                return fail(FailureKind::timeout,
-                            "Could not send the request to " + where +
-                                " within the write timeout of " + ms_text(options_.write_timeout) +
-                                "." + maybe_applied,
-                            false);
-            }
-            return fail(
-                FailureKind::connection,
-                "The connection to " + where + " failed while sending the request." + maybe_applied,
-                false);
-        case httplib::Error::Compression:
-            return fail(FailureKind::connection,
-                        "The response from " + where + " could not be decompressed.", true);
-        default:
-            return fail(FailureKind::connection,
-                        "The request to " + where + " failed (" + httplib::to_string(error) + ")." +
-                            maybe_applied,
-                        false);
+        case ConnectError::cancelled:
+        case ConnectError::none:
+            break;
     }
+    return fail(FailureKind::cancelled,
+                "The call was cancelled while connecting to " + name + "; nothing was sent.", true);
 }
 
 }  // namespace cmcp::upstream

@@ -12,12 +12,13 @@
 #include "support/logging.hpp"
 #include "upstream/base_url.hpp"
 #include "upstream/credentials.hpp"
+#include "upstream/http_connection.hpp"
 #include "upstream/retry_policy.hpp"
+#include "upstream/socket.hpp"
 #include "upstream/upstream.hpp"
 
 namespace cmcp::upstream {
 
-class Aborter;
 class ConnectionPool;
 
 struct HttpUpstreamOptions {
@@ -29,6 +30,9 @@ struct HttpUpstreamOptions {
     std::chrono::milliseconds write_timeout{30000};   // longest wait to send the next bytes
     std::size_t max_response_bytes = 8 * 1024 * 1024;
     std::size_t max_idle_connections_per_host = 8;
+    // Shared with the other waits that may spin; null: waits for answers always sleep. A
+    // call spins only while this origin's recent answers came within the budget's time.
+    std::shared_ptr<SpinBudget> spin;
     RetryPolicy retry;
     std::string user_agent = "credentials-mcp";
     std::string ca_bundle_path;  // "" = system default store
@@ -68,7 +72,15 @@ class HttpUpstream final : public Upstream {
     Outcome send_with_retries(const Request& request, CallControl& control);
     Attempt attempt(const Request& request, const Endpoint& endpoint, const std::string& target,
                     CallControl& control);
+    Attempt connect_failure(ConnectError error, const std::string& detail, const std::string& name,
+                            const std::string& where, Attempt& result) const;
+    // The request as it goes on the wire (it holds the credential).
+    std::string request_bytes(const Request& request, const BaseUrl& url,
+                              const std::string& target) const;
     double random_fraction();
+    // Built on first use: loading the system store takes milliseconds that a process that
+    // never calls a vendor over TLS should not pay at start. Null with `problem` if it fails.
+    const TlsContext* tls_context(std::string& problem);
 
     HttpUpstreamOptions options_;
     Credentials credentials_;
@@ -77,7 +89,8 @@ class HttpUpstream final : public Upstream {
     UpstreamObserver observer_;
     Endpoint scaleway_;
     Endpoint planetscale_;
-    std::unique_ptr<Aborter> aborter_;
+    std::mutex tls_mutex_;
+    std::unique_ptr<TlsContext> tls_;
     std::mutex random_mutex_;
     std::mt19937_64 random_;
 };

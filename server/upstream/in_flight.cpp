@@ -1,56 +1,35 @@
 #include "upstream/in_flight.hpp"
 
-#include <httplib.h>
+#include <sys/socket.h>
 
 namespace cmcp::upstream {
 
+bool InFlight::attach(int fd) {
+    std::lock_guard lock(mutex_);
+    if (aborted_) {
+        return false;
+    }
+    fd_ = fd;
+    return true;
+}
+
+void InFlight::detach() {
+    std::lock_guard lock(mutex_);
+    fd_ = -1;
+}
+
 void InFlight::abort() {
     std::lock_guard lock(mutex_);
-    if (client_ != nullptr) {
-        client_->stop();
-        aborted_ = true;
-        client_ = nullptr;
+    aborted_ = true;
+    if (fd_ >= 0) {
+        // Wakes every poll() on the socket; a connect in progress is dropped.
+        ::shutdown(fd_, SHUT_RDWR);
     }
 }
 
-bool InFlight::finish() {
+bool InFlight::aborted() const {
     std::lock_guard lock(mutex_);
-    client_ = nullptr;
     return aborted_;
-}
-
-Aborter::Aborter() : thread_([this] { run(); }) {}
-
-Aborter::~Aborter() {
-    {
-        std::lock_guard lock(mutex_);
-        stopping_ = true;
-    }
-    wake_.notify_all();
-    thread_.join();
-}
-
-void Aborter::post(std::shared_ptr<InFlight> exchange) {
-    {
-        std::lock_guard lock(mutex_);
-        queue_.push_back(std::move(exchange));
-    }
-    wake_.notify_one();
-}
-
-void Aborter::run() {
-    std::unique_lock lock(mutex_);
-    while (true) {
-        wake_.wait(lock, [this] { return stopping_ || !queue_.empty(); });
-        if (queue_.empty()) {
-            return;
-        }
-        auto exchange = std::move(queue_.front());
-        queue_.pop_front();
-        lock.unlock();
-        exchange->abort();
-        lock.lock();
-    }
 }
 
 }  // namespace cmcp::upstream

@@ -95,6 +95,9 @@ TEST(Config, ValuesAndErrors) {
     EXPECT_THAT(error_of({"stdio", "--max-queued-calls", "0"}), HasSubstr("--max-queued-calls"));
     EXPECT_THAT(error_of({"http", "--listen", "9090"}), HasSubstr("HOST:PORT"));
     EXPECT_THAT(error_of({"stdio", "--log-level", "loud"}), HasSubstr("--log-level"));
+    EXPECT_THAT(error_of({"http", "--busy-poll-us", "20000"}), HasSubstr("from 0 to 10000"));
+    EXPECT_EQ(ok({"http"}).upstream.busy_poll, std::chrono::microseconds(200));
+    EXPECT_EQ(ok({"http", "--busy-poll-us", "0"}).upstream.busy_poll, std::chrono::microseconds(0));
     const auto listen = ok({"http", "--listen", "[::1]:9191"});
     EXPECT_EQ(listen.http.host, "::1");
     EXPECT_EQ(listen.http.port, 9191);

@@ -1,5 +1,7 @@
 #include "transport/http/connection.hpp"
 
+#include <poll.h>
+
 #include <boost/asio/dispatch.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/write.hpp>
@@ -182,7 +184,20 @@ Connection::Connection(net::ip::tcp::socket socket, ConnectionContext& context)
       id_(context.registry.next_id()) {}
 
 Connection::~Connection() {
+    set_answering(false);
     context_.registry.remove(id_);
+}
+
+void Connection::set_answering(bool answering) {
+    if (answering == answering_ || !context_.options.spin) {
+        return;
+    }
+    answering_ = answering;
+    if (answering) {
+        context_.options.spin->work_started();
+    } else {
+        context_.options.spin->work_finished();
+    }
 }
 
 void Connection::start() {
@@ -241,6 +256,14 @@ void Connection::read_request() {
     if (requests_read_ > 0 && buffer_.size() == 0) {
         // Between requests the idle timeout applies; the header timeout starts with the
         // first byte of the next request.
+        replied_at_ = std::chrono::steady_clock::now();
+        if (const auto& spin = context_.options.spin;
+            spin && next_request_wait_.short_enough(*spin)) {
+            // When this client's next request usually follows at once, catch it here rather
+            // than sleep in the reactor and be woken for it.
+            spin->poll_briefly(stream_.socket().native_handle(), POLLIN,
+                               replied_at_ + spin->per_wait(), 0);
+        }
         stream_.expires_after(context_.options.idle_connection_timeout);
         stream_.async_read_some(
             buffer_.prepare(kReadChunk),
@@ -255,6 +278,7 @@ void Connection::on_first_bytes(beast::error_code ec, std::size_t bytes) {
         close();  // idle timeout, or the client went away
         return;
     }
+    next_request_wait_.record(std::chrono::steady_clock::now() - replied_at_);
     buffer_.commit(bytes);
     read_header();
 }
@@ -272,6 +296,7 @@ void Connection::on_header(beast::error_code ec, std::size_t /*bytes*/) {
         return;
     }
     started_ = std::chrono::steady_clock::now();
+    set_answering(true);
     const auto& head = parser_->get();
     method_ = method_label(head.method(), head.method_string());
     path_ = std::string(head.target().substr(0, std::min(head.target().find('?'), kMaxLoggedPath)));
@@ -580,6 +605,7 @@ void Connection::on_written(bool keep_alive, beast::error_code ec, std::size_t /
 }
 
 void Connection::after_response(bool keep_alive) {
+    set_answering(false);
     {
         std::lock_guard lock(calling_mutex_);
         calling_session_.reset();
@@ -631,6 +657,7 @@ void Connection::close() {
         return;
     }
     phase_ = Phase::closed;
+    set_answering(false);
     beast::error_code ignored;
     stream_.socket().shutdown(net::ip::tcp::socket::shutdown_both, ignored);
     stream_.close();

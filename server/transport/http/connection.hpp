@@ -138,6 +138,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
     void log_request(int status, std::string_view rejection, std::string_view session_id);
     std::string next_event_id();
     void close();
+    void set_answering(bool answering);
 
     ConnectionContext& context_;
     const std::string peer_;  // "http <address>", for the audit log
@@ -150,6 +151,11 @@ class Connection : public std::enable_shared_from_this<Connection> {
     // The server is stopping: no request after the current one.
     std::atomic<bool> closing_{false};
     std::uint64_t requests_read_ = 0;
+    // From a reply to the first bytes of the next request: decides whether to spin for them.
+    std::chrono::steady_clock::time_point replied_at_;
+    WaitPredictor next_request_wait_;
+    // Between a request's head and its answer; counted in options.spin's work in progress.
+    bool answering_ = false;
     bool unread_input_ = false;  // a refused request left bytes unread: linger, then close
     std::size_t lingered_ = 0;
 

@@ -2,8 +2,11 @@
 
 #include <chrono>
 #include <cstddef>
+#include <memory>
 #include <string>
 #include <vector>
+
+#include "support/spin_budget.hpp"
 
 namespace cmcp::transport::http {
 
@@ -23,6 +26,10 @@ struct HttpServerOptions {
     std::size_t max_connections = 512;
     unsigned io_threads = 0;  // 0 = std::thread::hardware_concurrency()
     std::chrono::seconds shutdown_grace{10};
+    // Shared with the upstream client; null: waits for a client's next request always sleep.
+    // A keep-alive connection spins only while its client's recent requests followed the
+    // replies within the budget's time (an agent's calls one after another).
+    std::shared_ptr<SpinBudget> spin;
 };
 
 }  // namespace cmcp::transport::http
