@@ -116,6 +116,10 @@ HttpConnection::IoStatus io_status(SocketWait waited) {
     return HttpConnection::IoStatus::failed;
 }
 
+bool is_interim(unsigned status) {
+    return status >= 100 && status < 200 && status != 101;
+}
+
 ExchangeError classify_read_error(const error_code& ec) {
     if (ec == http::error::body_limit) {
         return ExchangeError::too_large;
@@ -149,6 +153,9 @@ TlsContext::TlsContext(const std::string& ca_bundle_path)
     SSL_CTX_set_min_proto_version(context, TLS1_2_VERSION);
     SSL_CTX_set_verify(context, SSL_VERIFY_PEER, nullptr);
     SSL_CTX_set_mode(context, SSL_MODE_ENABLE_PARTIAL_WRITE | SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER);
+    // A peer that closes without close_notify ends the stream as a plain TCP close would: a
+    // body delimited by the close is complete, one with a length is still checked.
+    SSL_CTX_set_options(context, SSL_OP_IGNORE_UNEXPECTED_EOF);
     const bool loaded = ca_bundle_path.empty() ? SSL_CTX_set_default_verify_paths(context) == 1
                                                : SSL_CTX_load_verify_locations(
                                                      context, ca_bundle_path.c_str(), nullptr) == 1;
@@ -190,18 +197,22 @@ HttpConnection::Opened HttpConnection::open(const BaseUrl& origin, const TlsCont
     std::unique_ptr<SSL, SslDeleter> ssl;
     if (tls != nullptr) {
         ssl.reset(SSL_new(tls->get()));
-        if (!ssl || SSL_set_fd(ssl.get(), tcp.socket.get()) != 1) {
+        // Without a name to check, any certificate the store trusts would do: fail closed.
+        const bool named =
+            ssl && SSL_set_fd(ssl.get(), tcp.socket.get()) == 1 &&
+            (is_ip_literal(origin.host) ? X509_VERIFY_PARAM_set1_ip_asc(SSL_get0_param(ssl.get()),
+                                                                        origin.host.c_str()) == 1
+                                        : SSL_set1_host(ssl.get(), origin.host.c_str()) == 1);
+        if (!named) {
             ERR_clear_error();
             opened.error = ConnectError::tls_failed;
+            opened.detail = "the TLS session could not be set up for " + origin.host;
             return opened;
         }
-        if (is_ip_literal(origin.host)) {
-            X509_VERIFY_PARAM_set1_ip_asc(SSL_get0_param(ssl.get()), origin.host.c_str());
-        } else {
+        if (!is_ip_literal(origin.host)) {
             // SSL_set_tlsext_host_name() is a macro with a C cast.
             SSL_ctrl(ssl.get(), SSL_CTRL_SET_TLSEXT_HOSTNAME, TLSEXT_NAMETYPE_host_name,
                      const_cast<char*>(origin.host.c_str()));
-            SSL_set1_host(ssl.get(), origin.host.c_str());
         }
     }
     auto connection = std::make_unique<HttpConnection>(std::move(tcp.socket), std::move(ssl));
@@ -233,12 +244,15 @@ ConnectError HttpConnection::handshake(SteadyClock::time_point deadline, std::st
         }
         const int error = SSL_get_error(tls_.get(), rc);
         if (error != SSL_ERROR_WANT_READ && error != SSL_ERROR_WANT_WRITE) {
+            const char* reason = ERR_reason_error_string(ERR_peek_last_error());
             ERR_clear_error();
             const long verify = SSL_get_verify_result(tls_.get());
             if (verify != X509_V_OK) {
                 detail = verify_failure(verify, host);
                 return ConnectError::tls_untrusted;
             }
+            // OpenSSL's reason, e.g. "wrong version number" for a server that does not speak TLS.
+            detail = reason != nullptr ? reason : "";
             return ConnectError::tls_failed;
         }
         switch (wait_for_socket(socket_.get(), error == SSL_ERROR_WANT_READ ? POLLIN : POLLOUT,
@@ -342,14 +356,18 @@ ExchangeResult HttpConnection::exchange(std::string_view request, bool head_requ
         return result;
     }
 
-    http::response_parser<http::string_body> parser;
-    parser.header_limit(kMaxHeaderBytes);
-    parser.body_limit(limits.max_response_bytes);
-    parser.skip(head_request);
+    std::optional<http::response_parser<http::string_body>> parser;
     boost::beast::flat_buffer buffer;
     ResponseStream stream(*this, limits);
     error_code ec;
-    http::read(stream, buffer, parser, ec);
+    do {
+        // A server or proxy may send interim answers (100 Continue, 103 Early Hints) first.
+        parser.emplace();
+        parser->header_limit(kMaxHeaderBytes);
+        parser->body_limit(limits.max_response_bytes);
+        parser->skip(head_request);
+        http::read(stream, buffer, *parser, ec);
+    } while (!ec && is_interim(parser->get().result_int()));
     result.bytes_received = stream.received();
     if (ec) {
         result.error = in_flight.aborted() ? ExchangeError::cancelled : classify_read_error(ec);
@@ -361,7 +379,7 @@ ExchangeResult HttpConnection::exchange(std::string_view request, bool head_requ
         }
         return result;
     }
-    auto& message = parser.get();
+    auto& message = parser->get();
     result.status = static_cast<int>(message.result_int());
     result.content_type = std::string(message[http::field::content_type]);
     if (const auto found = message.find(http::field::retry_after); found != message.end()) {
@@ -369,11 +387,18 @@ ExchangeResult HttpConnection::exchange(std::string_view request, bool head_requ
     }
     result.body = std::move(message.body());
     // Bytes beyond the response mean the peer and this client disagree about framing.
-    reusable_ = parser.keep_alive() && buffer.size() == 0;
+    reusable_ = parser->keep_alive() && buffer.size() == 0 && pending_tls_bytes() == 0;
     return result;
 }
 
+std::size_t HttpConnection::pending_tls_bytes() const {
+    return tls_ ? static_cast<std::size_t>(SSL_pending(tls_.get())) : 0;
+}
+
 bool HttpConnection::still_open() {
+    if (pending_tls_bytes() > 0) {
+        return false;  // bytes nobody asked for, already decrypted
+    }
     if (idle_socket_is_usable(socket_.get())) {
         return true;
     }

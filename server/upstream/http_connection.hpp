@@ -116,6 +116,7 @@ class HttpConnection {
     IoStatus write_all(std::string_view data, SteadyClock::duration timeout);
     // One read or write, repeated after waiting as the socket or OpenSSL asks, until some bytes
     // moved or the wait failed.
+    std::size_t pending_tls_bytes() const;
     std::size_t transfer(bool reading, char* data, std::size_t size, SteadyClock::duration timeout,
                          SpinBudget* spin, IoStatus& status);
 

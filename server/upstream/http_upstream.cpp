@@ -455,7 +455,9 @@ HttpUpstream::Attempt HttpUpstream::connect_failure(ConnectError error, const st
                         false);
         case ConnectError::tls_failed:
             return fail(FailureKind::connection,
-                        "Could not connect to " + where + ": the TLS handshake failed.", false);
+                        "Could not connect to " + where + ": the TLS handshake failed" +
+                            (detail.empty() ? "" : " (" + detail + ")") + ".",
+                        false);
         case ConnectError::tls_untrusted: {
             const std::string store = options_.ca_bundle_path.empty()
                                           ? "the system CA store"

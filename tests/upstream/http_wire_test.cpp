@@ -181,6 +181,28 @@ TEST(HttpWire, ChunkedAndCloseDelimitedBodiesAreReadWhole) {
     EXPECT_EQ(upstream.idle_connections(Provider::scaleway), 0U);
 }
 
+TEST(HttpWire, InterimAnswersArePassedOverForTheFinalOne) {
+    ScriptedPeer peer([](int fd, int) {
+        for (std::string request; !(request = read_request(fd)).empty();) {
+            send_text(fd,
+                      "HTTP/1.1 100 Continue\r\n\r\n"
+                      "HTTP/1.1 103 Early Hints\r\nLink: </style.css>; rel=preload\r\n\r\n"
+                      "HTTP/1.1 201 Created\r\nContent-Type: application/json\r\n"
+                      "Content-Length: 11\r\n\r\n{\"id\":\"t1\"}");
+        }
+    });
+    HttpUpstream upstream(fast_options(peer.base_url()), test_credentials(), make_null_logger());
+    RecordingControl recorder;
+    for (int i = 0; i < 2; ++i) {
+        const Outcome outcome = upstream.send(planetscale_post(), recorder.control());
+        ASSERT_TRUE(std::holds_alternative<Response>(outcome))
+            << std::get<Failure>(outcome).message;
+        EXPECT_EQ(std::get<Response>(outcome).status, 201);
+        EXPECT_EQ(std::get<Response>(outcome).body, R"({"id":"t1"})");
+    }
+    EXPECT_EQ(peer.connections(), 1);  // and the connection stays usable
+}
+
 TEST(HttpWire, AResponseThatIsNotHttpIsAClearError) {
     ScriptedPeer peer([](int fd, int) {
         if (!read_request(fd).empty()) {

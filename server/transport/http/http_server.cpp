@@ -44,6 +44,14 @@ unsigned thread_count(unsigned configured) {
     return configured != 0 ? configured : std::max(1U, std::thread::hardware_concurrency());
 }
 
+HttpServerOptions without_spin_on_one_thread(HttpServerOptions options) {
+    if (thread_count(options.io_threads) < 2) {
+        // A connection spinning for its next request would hold up the only reactor thread.
+        options.spin.reset();
+    }
+    return options;
+}
+
 }  // namespace
 
 class HttpServer::Core {
@@ -100,7 +108,7 @@ class HttpServer::Core {
 HttpServer::Core::Core(const protocol::Services& services, HttpServerOptions options,
                        Metrics& metrics, Logger logger)
     : services_(services),
-      options_(std::move(options)),
+      options_(without_spin_on_one_thread(std::move(options))),
       metrics_(metrics),
       logger_(std::move(logger)),
       sessions_(options_.max_sessions, options_.session_idle_timeout,
