@@ -45,7 +45,7 @@ struct UpstreamSettings {
     std::chrono::milliseconds read_timeout{30000};
     std::size_t max_response_bytes = 8 * 1024 * 1024;
     int max_attempts = 4;
-    std::chrono::microseconds busy_poll{200};  // see HttpUpstreamOptions::busy_poll
+    std::chrono::microseconds busy_poll{200};  // --busy-poll-us; see SpinBudget
 };
 
 struct Config {

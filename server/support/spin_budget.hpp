@@ -33,7 +33,8 @@ class SpinBudget {
     void work_finished() { work_.fetch_sub(1, std::memory_order_relaxed); }
     int work_in_progress() const { return work_.load(std::memory_order_relaxed); }
 
-    // For tests and for waits that spin their own way: a slot, or false if none is free.
+    // A slot to spin in, or false if spinning is off or every slot is taken (poll_briefly()
+    // takes one itself).
     bool try_enter();
     void leave() { spinners_.fetch_sub(1, std::memory_order_relaxed); }
 

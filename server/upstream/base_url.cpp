@@ -26,11 +26,19 @@ bool is_path_char(char c) {
     return byte > 0x20 && byte < 0x7F && c != '?' && c != '#' && c != '\\';
 }
 
+// An IPv6 literal goes in brackets wherever a port may follow it.
+std::string bracketed(const std::string& host) {
+    return host.find(':') != std::string::npos ? "[" + host + "]" : host;
+}
+
 }  // namespace
 
 std::string BaseUrl::host_and_port() const {
-    const bool ipv6 = host.find(':') != std::string::npos;
-    return (ipv6 ? "[" + host + "]" : host) + ":" + std::to_string(port);
+    return bracketed(host) + ":" + std::to_string(port);
+}
+
+std::string BaseUrl::host_header() const {
+    return port == (https ? 443 : 80) ? bracketed(host) : host_and_port();
 }
 
 bool BaseUrl::same_origin(const BaseUrl& other) const {

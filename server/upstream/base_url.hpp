@@ -15,6 +15,8 @@ struct BaseUrl {
     std::string path_prefix;  // "" or "/something" without a trailing '/'
 
     std::string host_and_port() const;  // "api.scaleway.com:443", "[::1]:8080"
+    // As the Host header carries it: the port only when it is not the scheme's default.
+    std::string host_header() const;  // "api.scaleway.com", "[::1]:8080"
     bool same_origin(const BaseUrl& other) const;
 };
 

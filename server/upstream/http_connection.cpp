@@ -69,7 +69,6 @@ class ResponseStream {
                 buffer.data(), buffer.size(), limits_.read_timeout, limits_.spin, status);
             switch (status) {
                 case HttpConnection::IoStatus::ok:
-                    received_ = true;
                     return read;
                 case HttpConnection::IoStatus::closed:
                     ec = net::error::eof;
@@ -96,12 +95,9 @@ class ResponseStream {
         return read;
     }
 
-    bool received() const { return received_; }
-
   private:
     HttpConnection& connection_;
     const ExchangeLimits& limits_;
-    bool received_ = false;
 };
 
 HttpConnection::IoStatus io_status(SocketWait waited) {
@@ -196,20 +192,20 @@ HttpConnection::Opened HttpConnection::open(const BaseUrl& origin, const TlsCont
     }
     std::unique_ptr<SSL, SslDeleter> ssl;
     if (tls != nullptr) {
+        const bool ip_literal = is_ip_literal(origin.host);
         ssl.reset(SSL_new(tls->get()));
         // Without a name to check, any certificate the store trusts would do: fail closed.
-        const bool named =
-            ssl && SSL_set_fd(ssl.get(), tcp.socket.get()) == 1 &&
-            (is_ip_literal(origin.host) ? X509_VERIFY_PARAM_set1_ip_asc(SSL_get0_param(ssl.get()),
-                                                                        origin.host.c_str()) == 1
-                                        : SSL_set1_host(ssl.get(), origin.host.c_str()) == 1);
+        const bool named = ssl && SSL_set_fd(ssl.get(), tcp.socket.get()) == 1 &&
+                           (ip_literal ? X509_VERIFY_PARAM_set1_ip_asc(SSL_get0_param(ssl.get()),
+                                                                       origin.host.c_str()) == 1
+                                       : SSL_set1_host(ssl.get(), origin.host.c_str()) == 1);
         if (!named) {
             ERR_clear_error();
             opened.error = ConnectError::tls_failed;
             opened.detail = "the TLS session could not be set up for " + origin.host;
             return opened;
         }
-        if (!is_ip_literal(origin.host)) {
+        if (!ip_literal) {
             // SSL_set_tlsext_host_name() is a macro with a C cast.
             SSL_ctrl(ssl.get(), SSL_CTRL_SET_TLSEXT_HOSTNAME, TLSEXT_NAMETYPE_host_name,
                      const_cast<char*>(origin.host.c_str()));
@@ -368,7 +364,6 @@ ExchangeResult HttpConnection::exchange(std::string_view request, bool head_requ
         parser->skip(head_request);
         http::read(stream, buffer, *parser, ec);
     } while (!ec && is_interim(parser->get().result_int()));
-    result.bytes_received = stream.received();
     if (ec) {
         result.error = in_flight.aborted() ? ExchangeError::cancelled : classify_read_error(ec);
         if (result.error == ExchangeError::malformed) {

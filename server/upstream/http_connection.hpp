@@ -70,7 +70,6 @@ enum class ExchangeError {
 struct ExchangeResult {
     ExchangeError error = ExchangeError::none;
     std::string detail;
-    bool bytes_received = false;  // any part of a response arrived
     int status = 0;
     std::string content_type;
     std::optional<std::string> retry_after;
@@ -114,9 +113,9 @@ class HttpConnection {
     ConnectError handshake(SteadyClock::time_point deadline, std::string& detail,
                            const std::string& host);
     IoStatus write_all(std::string_view data, SteadyClock::duration timeout);
+    std::size_t pending_tls_bytes() const;
     // One read or write, repeated after waiting as the socket or OpenSSL asks, until some bytes
     // moved or the wait failed.
-    std::size_t pending_tls_bytes() const;
     std::size_t transfer(bool reading, char* data, std::size_t size, SteadyClock::duration timeout,
                          SpinBudget* spin, IoStatus& status);
 

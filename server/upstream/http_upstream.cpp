@@ -93,14 +93,6 @@ bool is_header_value(std::string_view value) {
     });
 }
 
-// The Host header: the port only when it is not the scheme's default.
-std::string host_header(const BaseUrl& url) {
-    if (url.port == (url.https ? 443 : 80)) {
-        return url.host.find(':') == std::string::npos ? url.host : "[" + url.host + "]";
-    }
-    return url.host_and_port();
-}
-
 bool method_expects_body(std::string_view method) {
     return method == "POST" || method == "PUT" || method == "PATCH";
 }
@@ -112,6 +104,13 @@ struct HttpUpstream::Attempt {
     bool final = false;  // repeating cannot help: certificate, size limit, cancellation
     milliseconds latency{0};
 };
+
+HttpUpstream::Attempt HttpUpstream::failed(Attempt& result, FailureKind kind, std::string message,
+                                           bool final) {
+    result.outcome = Failure{kind, std::move(message), 1};
+    result.final = final;
+    return result;
+}
 
 HttpUpstream::HttpUpstream(HttpUpstreamOptions options, Credentials credentials, Logger logger,
                            UpstreamObserver observer)
@@ -215,6 +214,8 @@ Outcome HttpUpstream::send_with_retries(const Request& request, CallControl& con
                        0};
     }
 
+    // Built once: every attempt sends the same bytes.
+    const std::string wire = request_bytes(request, target_endpoint.url, target);
     const int max_attempts = std::max(1, options_.retry.max_attempts);
     int attempts = 0;
     while (true) {
@@ -225,7 +226,7 @@ Outcome HttpUpstream::send_with_retries(const Request& request, CallControl& con
                            attempts};
         }
         ++attempts;
-        Attempt result = attempt(request, target_endpoint, target, control);
+        Attempt result = attempt(request, target_endpoint, wire, control);
         const auto* response = std::get_if<Response>(&result.outcome);
         const int status = response != nullptr ? response->status : 0;
         if (observer_) {
@@ -307,7 +308,7 @@ std::string HttpUpstream::request_bytes(const Request& request, const BaseUrl& u
     std::string wire;
     wire.reserve(192 + target.size() + credential.size() + body.size());
     wire.append(request.method).append(" ").append(target).append(" HTTP/1.1\r\nHost: ");
-    wire.append(host_header(url)).append("\r\nAccept: application/json\r\nUser-Agent: ");
+    wire.append(url.host_header()).append("\r\nAccept: application/json\r\nUser-Agent: ");
     wire.append(options_.user_agent).append("\r\n");
     wire.append(request.provider == Provider::scaleway ? "X-Auth-Token: " : "Authorization: ");
     wire.append(credential).append("\r\n");
@@ -322,7 +323,7 @@ std::string HttpUpstream::request_bytes(const Request& request, const BaseUrl& u
 }
 
 HttpUpstream::Attempt HttpUpstream::attempt(const Request& request, const Endpoint& endpoint,
-                                            const std::string& target, CallControl& control) {
+                                            const std::string& wire, CallControl& control) {
     Attempt result;
     const std::string name(display_name(request.provider));
     const std::string where = name + " at " + endpoint.url.host_and_port();
@@ -331,12 +332,6 @@ HttpUpstream::Attempt HttpUpstream::attempt(const Request& request, const Endpoi
         request.idempotent
             ? ""
             : " The request may already have been applied: check before repeating it.";
-    const auto fail = [&result](FailureKind kind, std::string message, bool final) {
-        result.outcome = Failure{kind, std::move(message), 1};
-        result.final = final;
-        return result;
-    };
-
     const auto started = Clock::now();
     InFlight in_flight;
     auto registration = control.on_cancel([&in_flight] { in_flight.abort(); });
@@ -348,8 +343,8 @@ HttpUpstream::Attempt HttpUpstream::attempt(const Request& request, const Endpoi
             tls = tls_context(problem);
             if (tls == nullptr) {
                 result.latency = since(started);
-                return fail(FailureKind::connection,
-                            problem + "; nothing was sent to " + name + ".", true);
+                return failed(result, FailureKind::connection,
+                              problem + "; nothing was sent to " + name + ".", true);
             }
         }
         auto opened = HttpConnection::open(endpoint.url, tls,
@@ -366,8 +361,8 @@ HttpUpstream::Attempt HttpUpstream::attempt(const Request& request, const Endpoi
     const ExchangeLimits limits{options_.read_timeout, options_.write_timeout,
                                 options_.max_response_bytes, spin};
     const auto sent = Clock::now();
-    ExchangeResult exchanged = lease.connection()->exchange(
-        request_bytes(request, endpoint.url, target), request.method == "HEAD", limits, in_flight);
+    ExchangeResult exchanged =
+        lease.connection()->exchange(wire, request.method == "HEAD", limits, in_flight);
     if (exchanged.error == ExchangeError::none) {
         endpoint.pool->answer_wait().record(Clock::now() - sent);
     }
@@ -388,42 +383,43 @@ HttpUpstream::Attempt HttpUpstream::attempt(const Request& request, const Endpoi
             return result;
         }
         case ExchangeError::too_large:
-            return fail(FailureKind::response_too_large,
-                        "The " + name + " response was larger than the limit of " +
-                            std::to_string(options_.max_response_bytes) +
-                            " bytes and was discarded; ask for less data, for example a smaller "
-                            "page size.",
-                        true);
+            return failed(result, FailureKind::response_too_large,
+                          "The " + name + " response was larger than the limit of " +
+                              std::to_string(options_.max_response_bytes) +
+                              " bytes and was discarded; ask for less data, for example a smaller "
+                              "page size.",
+                          true);
         case ExchangeError::cancelled:
-            return fail(FailureKind::cancelled,
-                        "The call was cancelled while waiting for " + name + "." + maybe_applied,
-                        true);
+            return failed(result, FailureKind::cancelled,
+                          "The call was cancelled while waiting for " + name + "." + maybe_applied,
+                          true);
         case ExchangeError::read_timeout:
-            return fail(FailureKind::timeout,
-                        name + " sent no response within the read timeout of " +
-                            ms_text(options_.read_timeout) + " (" + endpoint.url.host_and_port() +
-                            ")." + maybe_applied,
-                        false);
+            return failed(result, FailureKind::timeout,
+                          name + " sent no response within the read timeout of " +
+                              ms_text(options_.read_timeout) + " (" + endpoint.url.host_and_port() +
+                              ")." + maybe_applied,
+                          false);
         case ExchangeError::closed_early:
-            return fail(FailureKind::connection,
-                        "The connection to " + where +
-                            " was closed before a complete response arrived." + maybe_applied,
-                        false);
+            return failed(result, FailureKind::connection,
+                          "The connection to " + where +
+                              " was closed before a complete response arrived." + maybe_applied,
+                          false);
         case ExchangeError::write_timeout:
-            return fail(FailureKind::timeout,
-                        "Could not send the request to " + where + " within the write timeout of " +
-                            ms_text(options_.write_timeout) + "." + maybe_applied,
-                        false);
+            return failed(result, FailureKind::timeout,
+                          "Could not send the request to " + where +
+                              " within the write timeout of " + ms_text(options_.write_timeout) +
+                              "." + maybe_applied,
+                          false);
         case ExchangeError::write_failed:
-            return fail(
-                FailureKind::connection,
+            return failed(
+                result, FailureKind::connection,
                 "The connection to " + where + " failed while sending the request." + maybe_applied,
                 false);
         case ExchangeError::malformed:
-            return fail(FailureKind::connection,
-                        "The response from " + where + " is not valid HTTP (" + exchanged.detail +
-                            ")." + maybe_applied,
-                        false);
+            return failed(result, FailureKind::connection,
+                          "The response from " + where + " is not valid HTTP (" + exchanged.detail +
+                              ")." + maybe_applied,
+                          false);
     }
     return result;
 }
@@ -432,48 +428,45 @@ HttpUpstream::Attempt HttpUpstream::connect_failure(ConnectError error, const st
                                                     const std::string& name,
                                                     const std::string& where,
                                                     Attempt& result) const {
-    const auto fail = [&result](FailureKind kind, std::string message, bool final) {
-        result.outcome = Failure{kind, std::move(message), 1};
-        result.final = final;
-        return result;
-    };
     switch (error) {
         case ConnectError::timeout:
-            return fail(FailureKind::timeout,
-                        "Could not connect to " + where +
-                            ": no connection within the connect timeout of " +
-                            ms_text(options_.connect_timeout) + ".",
-                        false);
+            return failed(result, FailureKind::timeout,
+                          "Could not connect to " + where +
+                              ": no connection within the connect timeout of " +
+                              ms_text(options_.connect_timeout) + ".",
+                          false);
         case ConnectError::unreachable:
-            return fail(FailureKind::connection,
-                        "Could not connect to " + where + ": " + detail + ".", false);
+            return failed(result, FailureKind::connection,
+                          "Could not connect to " + where + ": " + detail + ".", false);
         case ConnectError::tls_timeout:
-            return fail(FailureKind::timeout,
-                        "Could not connect to " + where +
-                            ": the TLS handshake did not complete within the connect timeout of " +
-                            ms_text(options_.connect_timeout) + ".",
-                        false);
+            return failed(
+                result, FailureKind::timeout,
+                "Could not connect to " + where +
+                    ": the TLS handshake did not complete within the connect timeout of " +
+                    ms_text(options_.connect_timeout) + ".",
+                false);
         case ConnectError::tls_failed:
-            return fail(FailureKind::connection,
-                        "Could not connect to " + where + ": the TLS handshake failed" +
-                            (detail.empty() ? "" : " (" + detail + ")") + ".",
-                        false);
+            return failed(result, FailureKind::connection,
+                          "Could not connect to " + where + ": the TLS handshake failed" +
+                              (detail.empty() ? "" : " (" + detail + ")") + ".",
+                          false);
         case ConnectError::tls_untrusted: {
             const std::string store = options_.ca_bundle_path.empty()
                                           ? "the system CA store"
                                           : "the CA bundle " + options_.ca_bundle_path;
-            return fail(FailureKind::connection,
-                        "Could not connect to " + where +
-                            ": TLS certificate verification failed (" + detail +
-                            "); the server is not trusted by " + store + ". Nothing was sent.",
-                        true);
+            return failed(result, FailureKind::connection,
+                          "Could not connect to " + where +
+                              ": TLS certificate verification failed (" + detail +
+                              "); the server is not trusted by " + store + ". Nothing was sent.",
+                          true);
         }
         case ConnectError::cancelled:
         case ConnectError::none:
             break;
     }
-    return fail(FailureKind::cancelled,
-                "The call was cancelled while connecting to " + name + "; nothing was sent.", true);
+    return failed(result, FailureKind::cancelled,
+                  "The call was cancelled while connecting to " + name + "; nothing was sent.",
+                  true);
 }
 
 }  // namespace cmcp::upstream

@@ -70,8 +70,11 @@ class HttpUpstream final : public Upstream {
 
     const Endpoint& endpoint(Provider provider) const;
     Outcome send_with_retries(const Request& request, CallControl& control);
-    Attempt attempt(const Request& request, const Endpoint& endpoint, const std::string& target,
+    // `wire` is the request as request_bytes() built it.
+    Attempt attempt(const Request& request, const Endpoint& endpoint, const std::string& wire,
                     CallControl& control);
+    // Makes `result` a failure of one attempt and returns it.
+    static Attempt failed(Attempt& result, FailureKind kind, std::string message, bool final);
     Attempt connect_failure(ConnectError error, const std::string& detail, const std::string& name,
                             const std::string& where, Attempt& result) const;
     // The request as it goes on the wire (it holds the credential).

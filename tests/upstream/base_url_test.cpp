@@ -27,6 +27,7 @@ TEST(BaseUrl, VendorDefaults) {
     EXPECT_EQ(scaleway.port, 443);
     EXPECT_EQ(scaleway.path_prefix, "");
     EXPECT_EQ(scaleway.host_and_port(), "api.scaleway.com:443");
+    EXPECT_EQ(scaleway.host_header(), "api.scaleway.com");
 }
 
 TEST(BaseUrl, PortPathAndCase) {
@@ -44,6 +45,10 @@ TEST(BaseUrl, Ipv6Literal) {
     EXPECT_EQ(url.host, "::1");
     EXPECT_EQ(url.port, 9000);
     EXPECT_EQ(url.host_and_port(), "[::1]:9000");
+    EXPECT_EQ(url.host_header(), "[::1]:9000");
+    EXPECT_EQ(parsed("http://[::1]").host_header(), "[::1]");
+    EXPECT_EQ(parsed("https://example.com:443").host_header(), "example.com");
+    EXPECT_EQ(parsed("http://example.com:443").host_header(), "example.com:443");
 }
 
 TEST(BaseUrl, SameOrigin) {

@@ -14,16 +14,13 @@ namespace cmcp::upstream {
 namespace {
 
 using std::chrono::milliseconds;
+using testing::contains;
 using testing::fast_options;
 using testing::planetscale_post;
 using testing::RecordingControl;
 using testing::scaleway_get;
 using testing::test_credentials;
 using testing::TestServer;
-
-bool contains(const std::string& text, const std::string& part) {
-    return text.find(part) != std::string::npos;
-}
 
 // Answers `first` to the first `times` requests, then 200 {"ok":true}.
 TestServer::Handler fail_then_succeed(

@@ -8,6 +8,7 @@
 namespace cmcp::upstream {
 namespace {
 
+using testing::contains;
 using testing::fast_options;
 using testing::RecordingControl;
 using testing::scaleway_get;
@@ -15,10 +16,6 @@ using testing::SelfSignedCertificate;
 using testing::TempFile;
 using testing::test_credentials;
 using testing::TestServer;
-
-bool contains(const std::string& text, const std::string& part) {
-    return text.find(part) != std::string::npos;
-}
 
 std::unique_ptr<TestServer> tls_server(const SelfSignedCertificate& certificate) {
     auto server =

@@ -18,15 +18,12 @@ namespace cmcp::upstream {
 namespace {
 
 using std::chrono::milliseconds;
+using testing::contains;
 using testing::fast_options;
 using testing::planetscale_post;
 using testing::RecordingControl;
 using testing::scaleway_get;
 using testing::test_credentials;
-
-bool contains(const std::string& text, const std::string& part) {
-    return text.find(part) != std::string::npos;
-}
 
 // Accepts connections on 127.0.0.1 and a free port, one at a time, and runs the script on each
 // (with its index) on the server's thread.

@@ -13,6 +13,10 @@
 
 namespace cmcp::upstream::testing {
 
+inline bool contains(const std::string& text, const std::string& part) {
+    return text.find(part) != std::string::npos;
+}
+
 inline Credentials test_credentials() {
     return Credentials{"scw-test-key-0123456789", "ps-test-id-12345:ps-test-token-67890"};
 }
