@@ -5,6 +5,8 @@
 #include <chrono>
 #include <ctime>
 
+#include "support/text.hpp"
+
 namespace cmcp::app {
 namespace json = boost::json;
 
@@ -47,6 +49,58 @@ json::value redact_value(const json::value& value, const upstream::Redactor& red
     return value;
 }
 
+// One audit line stays small whatever a client sends (a refused call may carry megabytes of
+// arguments): values are shortened first, and past kMaxLineBytes the arguments are left out.
+// The line always stays one valid JSON object.
+constexpr std::size_t kMaxLineBytes = 16 * 1024;
+struct Bounds {
+    std::size_t string_bytes;  // longer strings are cut, with a marker saying by how much
+    std::size_t items;         // array elements and object members kept
+    unsigned depth;            // deeper values become a marker
+};
+// Tried in turn until the line fits.
+constexpr Bounds kBounds[] = {{1024, 64, 8}, {128, 16, 4}};
+
+json::value bounded(const json::value& value, const Bounds& bounds, unsigned depth) {
+    if (const auto* text = value.if_string()) {
+        if (text->size() <= bounds.string_bytes) {
+            return value;
+        }
+        const auto kept = utf8_prefix(*text, bounds.string_bytes);
+        return json::value(std::string(kept) + "…[" + std::to_string(text->size() - kept.size()) +
+                           " more bytes]");
+    }
+    if (!value.is_array() && !value.is_object()) {
+        return value;
+    }
+    if (depth >= bounds.depth) {
+        return json::value("[nested too deep]");
+    }
+    if (const auto* array = value.if_array()) {
+        json::array out;
+        for (std::size_t i = 0; i < array->size() && i < bounds.items; ++i) {
+            out.push_back(bounded((*array)[i], bounds, depth + 1));
+        }
+        if (array->size() > bounds.items) {
+            out.push_back(
+                json::value("…[" + std::to_string(array->size() - bounds.items) + " more items]"));
+        }
+        return out;
+    }
+    const auto& object = value.get_object();
+    json::object out;
+    std::size_t kept = 0;
+    for (const auto& [key, member] : object) {
+        if (kept++ == bounds.items) {
+            out["…"] = std::to_string(object.size() - bounds.items) + " more members";
+            break;
+        }
+        out[std::string(utf8_prefix(key, bounds.string_bytes))] =
+            bounded(member, bounds, depth + 1);
+    }
+    return out;
+}
+
 std::string utc_timestamp() {
     const auto now = std::chrono::system_clock::now();
     const auto seconds = std::chrono::system_clock::to_time_t(now);
@@ -82,13 +136,27 @@ protocol::AuditRecorder make_audit_recorder(AuditLog& log, upstream::Redactor re
                 {"time", utc_timestamp()},
                 {"client", record.client},
                 {"tool", record.tool},
-                {"arguments", redact_arguments(record.arguments, redactor)},
+                {"arguments", nullptr},  // filled below, within the line's bounds
                 {"upstream_status", record.upstream_status ? json::value(*record.upstream_status)
                                                            : json::value(nullptr)},
+                {"request_sent", record.request_sent},
                 {"duration_ms", record.duration.count()},
                 {"outcome", record.outcome}};
+            const auto arguments = redact_arguments(record.arguments, redactor);
+            std::string text;
+            for (const auto& bounds : kBounds) {
+                line["arguments"] = bounded(arguments, bounds, 0);
+                text = json::serialize(line);
+                if (text.size() <= kMaxLineBytes) {
+                    break;
+                }
+            }
+            if (text.size() > kMaxLineBytes) {
+                line["arguments"] = json::object{{"…", "left out: too large for one audit line"}};
+                text = json::serialize(line);
+            }
             std::string error;
-            if (!log.append(json::serialize(line), error)) {
+            if (!log.append(text, error)) {
                 logger->error("audit: {}", error);
             }
         } catch (const std::exception& error) {

@@ -15,7 +15,8 @@ boost::json::object redact_arguments(const boost::json::object& arguments,
                                      const upstream::Redactor& redactor);
 
 // Writes each record as one JSON line {time, client, tool, arguments, upstream_status,
-// duration_ms, outcome}. A failed write is logged as an error; it never throws.
+// request_sent, duration_ms, outcome}, of at most 16 KiB: long argument values are shortened
+// with a marker saying by how much. A failed write is logged as an error; it never throws.
 protocol::AuditRecorder make_audit_recorder(AuditLog& log, upstream::Redactor redactor,
                                             Logger logger);
 

@@ -131,7 +131,7 @@ const std::shared_ptr<const std::string>& Catalog::list_text(ToolFields fields) 
     return list_texts_.at(field_bits(fields));
 }
 
-json::array Catalog::list(ToolFields fields, const ToolSelection& narrowing) const {
+json::array Catalog::list(ToolFields fields, const Narrowing& narrowing) const {
     const auto& all = list(fields);
     json::array narrowed;
     for (std::size_t i = 0; i < tools_.size(); ++i) {
@@ -142,11 +142,11 @@ json::array Catalog::list(ToolFields fields, const ToolSelection& narrowing) con
     return narrowed;
 }
 
-bool Catalog::visible(const Tool& tool, const ToolSelection& narrowing) {
-    return selects(narrowing, tool.definition);
+bool Catalog::visible(const Tool& tool, const Narrowing& narrowing) {
+    return admits(narrowing, tool.definition);
 }
 
-std::optional<std::string> Catalog::unknown_name(const ToolSelection& narrowing) const {
+std::optional<std::string> Catalog::unknown_name(const Narrowing& narrowing) const {
     return catalog::unknown_name(narrowing, known_);
 }
 

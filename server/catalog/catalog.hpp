@@ -66,11 +66,11 @@ class Catalog {
     // that a transport can send it without copying it.
     const std::shared_ptr<const std::string>& list_text(ToolFields fields) const;
     // The same, narrowed for one client (HTTP X-MCP-* headers); never wider than list().
-    boost::json::array list(ToolFields fields, const ToolSelection& narrowing) const;
+    boost::json::array list(ToolFields fields, const Narrowing& narrowing) const;
     // Whether a served tool is visible to a client with this narrowing.
-    static bool visible(const Tool& tool, const ToolSelection& narrowing);
+    static bool visible(const Tool& tool, const Narrowing& narrowing);
     // Checks names in a client's narrowing against every defined toolset and tool.
-    std::optional<std::string> unknown_name(const ToolSelection& narrowing) const;
+    std::optional<std::string> unknown_name(const Narrowing& narrowing) const;
     const CatalogOptions& options() const { return options_; }
 
     // Validates arguments and builds the upstream request. On invalid arguments, returns a

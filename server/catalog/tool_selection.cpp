@@ -35,6 +35,11 @@ bool selects(const ToolSelection& selection, const ToolDefinition& tool) {
     return contains(selection.toolsets, tool.toolset) || contains(selection.tools, tool.name);
 }
 
+bool admits(const Narrowing& narrowing, const ToolDefinition& tool) {
+    return std::all_of(narrowing.layers.begin(), narrowing.layers.end(),
+                       [&tool](const ToolSelection& layer) { return selects(layer, tool); });
+}
+
 KnownNames known_names(const Definitions& definitions) {
     KnownNames known;
     for (const auto& toolset : definitions.toolsets) {
@@ -60,6 +65,15 @@ std::optional<std::string> unknown_name(const ToolSelection& selection, const Kn
                 return "unknown tool '" + printable(name, 64) +
                        "'; valid tools: " + joined(known.tools);
             }
+        }
+    }
+    return std::nullopt;
+}
+
+std::optional<std::string> unknown_name(const Narrowing& narrowing, const KnownNames& known) {
+    for (const auto& layer : narrowing.layers) {
+        if (auto problem = unknown_name(layer, known)) {
+            return problem;
         }
     }
     return std::nullopt;

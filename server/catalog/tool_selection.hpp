@@ -25,6 +25,22 @@ struct ToolSelection {
 
 bool selects(const ToolSelection& selection, const ToolDefinition& tool);
 
+// How far one client is narrowed below what the server offers: layers that each follow the
+// rules above, and a tool must pass every layer. Adding a layer can only hide tools, so a
+// narrowing built from several sources (request headers sent twice, a session's, a request's)
+// is never wider than any of them. No layers: nothing is hidden.
+struct Narrowing {
+    std::vector<ToolSelection> layers;
+
+    bool empty() const { return layers.empty(); }
+    void add(ToolSelection layer) { layers.push_back(std::move(layer)); }
+    void add(const Narrowing& other) {
+        layers.insert(layers.end(), other.layers.begin(), other.layers.end());
+    }
+};
+
+bool admits(const Narrowing& narrowing, const ToolDefinition& tool);
+
 // The names a selection may use.
 struct KnownNames {
     std::vector<std::string> toolsets;
@@ -34,5 +50,6 @@ KnownNames known_names(const Definitions& definitions);
 
 // One line naming the first unknown toolset or tool and listing the valid ones, or nothing.
 std::optional<std::string> unknown_name(const ToolSelection& selection, const KnownNames& known);
+std::optional<std::string> unknown_name(const Narrowing& narrowing, const KnownNames& known);
 
 }  // namespace cmcp::catalog

@@ -1,8 +1,5 @@
 #include "config/config.hpp"
 
-#include <arpa/inet.h>
-#include <netinet/in.h>
-
 #include <algorithm>
 #include <charconv>
 #include <cstdlib>
@@ -340,20 +337,6 @@ std::vector<std::string_view> environment_variables() {
             "CREDENTIALS_MCP_LOG_LEVEL",
             "CREDENTIALS_MCP_AUDIT_LOG",
             "CREDENTIALS_MCP_MAX_RESULT_BYTES"};
-}
-
-bool is_loopback_host(std::string_view host) {
-    if (host == "localhost") {
-        return true;
-    }
-    // By address, not by spelling: "127.example.com" is a name anyone can point anywhere.
-    const std::string text(host);
-    in_addr ipv4{};
-    if (::inet_pton(AF_INET, text.c_str(), &ipv4) == 1) {
-        return (ntohl(ipv4.s_addr) >> 24U) == 127U;
-    }
-    in6_addr ipv6{};
-    return ::inet_pton(AF_INET6, text.c_str(), &ipv6) == 1 && IN6_IS_ADDR_LOOPBACK(&ipv6);
 }
 
 EnvLookup process_environment() {

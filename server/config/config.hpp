@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "support/log_level.hpp"
+#include "support/loopback.hpp"
 
 namespace cmcp::config {
 
@@ -92,8 +93,7 @@ std::string usage_text();
 std::vector<std::string_view> option_names();
 std::vector<std::string_view> environment_variables();
 
-// localhost, ::1 and 127.0.0.0/8: addresses other machines cannot reach.
-bool is_loopback_host(std::string_view host);
+using cmcp::is_loopback_host;
 
 // Reads the process environment (the only impure piece).
 EnvLookup process_environment();

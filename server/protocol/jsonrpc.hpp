@@ -2,6 +2,7 @@
 
 #include <boost/json/object.hpp>
 #include <boost/json/value.hpp>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -21,6 +22,20 @@ inline constexpr int internal_error = -32603;
 bool is_valid_id(const boost::json::value& id);
 // A map key that keeps "1" and 1 apart.
 std::string id_key(const boost::json::value& id);
+
+// The deepest nesting a client message may have: enough for any real MCP message, shallow
+// enough that hostile nesting is refused early.
+inline constexpr unsigned kMaxJsonDepth = 64;
+
+// Parses one client message (an object, or a batch array). A number id that a double cannot
+// hold exactly as written (12345678901234567890123, 1e3) is kept as its text, so that replies
+// echo it byte for byte: such an id is an object no client can send (its key is not valid
+// UTF-8), which is_valid_id() accepts and serialize_message() writes back as the number text.
+std::optional<boost::json::value> parse_message(std::string_view text, std::string& error);
+// The text of an id kept that way, if it is one.
+std::optional<std::string_view> number_text_of(const boost::json::value& id);
+// A message (or batch of them) as JSON text, with ids kept as text written as they came.
+std::string serialize_message(const boost::json::value& message);
 
 boost::json::object make_result(const boost::json::value& id, boost::json::value result);
 boost::json::object make_error(const boost::json::value& id, int code, std::string_view message);

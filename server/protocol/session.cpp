@@ -14,9 +14,6 @@ namespace json = boost::json;
 
 namespace {
 
-// Deep enough for any real MCP message, shallow enough that hostile nesting is refused early.
-constexpr unsigned kMaxJsonDepth = 64;
-
 constexpr std::string_view kLoggerName = "credentials-mcp";
 
 bool is_progress_token(const json::value& token) {
@@ -148,32 +145,24 @@ bool Session::wait_idle(std::chrono::steady_clock::time_point deadline) const {
 }
 
 void Session::cancel_all(CancelReason reason) {
-    std::vector<std::pair<std::string, json::value>> calls;
+    std::vector<std::string> keys;
     {
         std::lock_guard lock(mutex_);
         for (const auto& [key, call] : calls_) {
-            calls.emplace_back(key, call->id);
+            keys.push_back(key);
         }
     }
-    for (const auto& [key, id] : calls) {
-        if (reason == CancelReason::server_shutdown) {
-            cancel_call(key, "server shutting down",
-                        json::value(make_error(id, error_code::internal_error,
-                                               "Server shutting down: the call was cancelled and "
-                                               "may or may not have been applied upstream; "
-                                               "check before retrying")));
-        } else {
-            cancel_call(key, "session ended", std::nullopt);
-        }
+    for (const auto& key : keys) {
+        cancel_call(
+            key, reason == CancelReason::server_shutdown ? "server shutting down" : "session ended",
+            reason);
     }
 }
 
 void Session::handle_text(std::string_view text, std::shared_ptr<Exchange> exchange,
                           RequestScope scope) {
-    json::parse_options options;
-    options.max_depth = kMaxJsonDepth;
     std::string error;
-    auto message = parse_json_text(text, error, options);
+    auto message = parse_message(text, error);
     if (!message) {
         exchange->finish(
             json::value(make_error(nullptr, error_code::parse_error, "Parse error: " + error)));
@@ -289,7 +278,7 @@ void Session::handle_single(const json::value& message, const std::shared_ptr<Ex
 void Session::handle_request(const json::value& id, std::string_view method,
                              const json::object& params, const std::shared_ptr<Exchange>& exchange,
                              RequestScope scope) {
-    services_.logger->debug("request {} id={}", method, json::serialize(id));
+    services_.logger->debug("request {} id={}", printable(method, 64), printable(id_key(id), 64));
     if (method == "ping") {
         exchange->finish(json::value(make_result(id, json::object())));
         return;
@@ -319,14 +308,15 @@ void Session::handle_request(const json::value& id, std::string_view method,
             return;
         }
         const auto features = features_of(protocol_version().value_or(std::string(kLatestVersion)));
-        if (!options_.narrowing && scope.narrowing == nullptr) {
+        if (options_.narrowing.empty() &&
+            (scope.narrowing == nullptr || scope.narrowing->empty())) {
             // The common case, served from text built at start-up: copying and serialising the
             // ~90 KB value for every request was nearly all of tools/list's cost. The id goes
             // last, so that everything before it is the same for every request.
             constexpr std::string_view kHead = R"({"jsonrpc":"2.0","result":{"tools":)";
             exchange->finish_prepared(
                 PreparedReply{kHead, services_.catalog.list_text(features.tool_fields),
-                              R"(},"id":)" + json::serialize(id) + "}"});
+                              R"(},"id":)" + serialize_message(id) + "}"});
             return;
         }
         json::array tools;
@@ -362,7 +352,7 @@ void Session::handle_request(const json::value& id, std::string_view method,
 }
 
 void Session::handle_notification(std::string_view method, const json::object& params) {
-    services_.logger->debug("notification {}", method);
+    services_.logger->debug("notification {}", printable(method, 64));
     if (method == "notifications/cancelled") {
         const auto* request_id = params.if_contains("requestId");
         if (request_id != nullptr && is_valid_id(*request_id)) {
@@ -474,7 +464,8 @@ void Session::call_tool(const json::value& id, const json::object& params,
             services_.on_tool_call(tool->definition.name, "invalid_arguments",
                                    std::chrono::milliseconds(0));
         }
-        audit(*tool, *arguments, std::nullopt, std::chrono::milliseconds(0), "invalid_arguments");
+        audit(*tool, *arguments, std::nullopt, false, std::chrono::milliseconds(0),
+              "invalid_arguments");
         exchange->finish(json::value(make_result(id, catalog::error_result(std::move(*problem)))));
         return;
     }
@@ -496,7 +487,8 @@ void Session::call_tool(const json::value& id, const json::object& params,
                             scope.inline_runner->try_post(run);
     if (!ran_inline && !services_.runner.try_post(std::move(run))) {
         services_.logger->warn("tool {}: refused, worker pool saturated", tool->definition.name);
-        audit(*tool, call->prepared.arguments, std::nullopt, std::chrono::milliseconds(0), "busy");
+        audit(*tool, call->prepared.arguments, std::nullopt, false, std::chrono::milliseconds(0),
+              "busy");
         complete_call(*call,
                       json::value(make_result(
                           id, catalog::error_result(
@@ -557,26 +549,28 @@ void Session::run_call_unguarded(const std::shared_ptr<Call>& call) {
     // Retries already warned; the outcome itself is in the result, so only detail levels.
     send_log(*call, is_error ? LogLevel::info : LogLevel::debug, summary);
     // Written before the result goes out, so the log holds every change a client saw.
+    const auto* failure = std::get_if<upstream::Failure>(&outcome);
     audit(call->tool, call->prepared.arguments,
-          response != nullptr ? std::optional<int>(response->status) : std::nullopt, elapsed,
+          response != nullptr ? std::optional<int>(response->status) : std::nullopt,
+          response != nullptr || (failure != nullptr && failure->request_sent), elapsed,
           outcome_name);
     send_progress(*call, {1, 1, is_error ? "Failed" : "Done"});
     complete_call(*call, json::value(make_result(call->id, std::move(result))), outcome_name);
 }
 
 bool Session::visible(const catalog::Tool& tool, RequestScope scope) const {
-    return (!options_.narrowing || catalog::Catalog::visible(tool, *options_.narrowing)) &&
+    return catalog::Catalog::visible(tool, options_.narrowing) &&
            (scope.narrowing == nullptr || catalog::Catalog::visible(tool, *scope.narrowing));
 }
 
 void Session::audit(const catalog::Tool& tool, const json::object& arguments,
-                    std::optional<int> upstream_status, std::chrono::milliseconds duration,
-                    std::string_view outcome) const {
+                    std::optional<int> upstream_status, bool request_sent,
+                    std::chrono::milliseconds duration, std::string_view outcome) const {
     if (!services_.audit || tool.definition.annotations.read_only) {
         return;
     }
     services_.audit(AuditRecord{options_.client, tool.definition.name, arguments, upstream_status,
-                                duration, outcome});
+                                request_sent, duration, outcome});
 }
 
 void Session::complete_call(Call& call, std::optional<json::value> reply,
@@ -609,7 +603,7 @@ void Session::complete_call(Call& call, std::optional<json::value> reply,
 }
 
 void Session::cancel_call(const std::string& key, std::string_view reason,
-                          std::optional<json::value> answer) {
+                          std::optional<CancelReason> answer_because) {
     std::shared_ptr<Call> call;
     {
         std::lock_guard lock(mutex_);
@@ -622,10 +616,26 @@ void Session::cancel_call(const std::string& key, std::string_view reason,
     services_.logger->info("tool {}: cancelled ({})", call->tool.definition.name,
                            printable(reason));
     call->control.cancel();
-    audit(call->tool, call->prepared.arguments, std::nullopt,
+    // Settled by cancel(): from here on nothing more can be sent for this call.
+    const bool sent = call->control.request_sent();
+    audit(call->tool, call->prepared.arguments, std::nullopt, sent,
           std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() -
                                                                 call->started),
           "cancelled");
+    std::optional<json::value> answer;
+    if (answer_because == CancelReason::server_shutdown) {
+        const auto vendor = catalog::provider_display_name(call->tool.definition.provider);
+        std::string message = "Server shutting down: the call was cancelled ";
+        if (!sent) {
+            message += "before anything was sent to " + std::string(vendor) + ".";
+        } else if (call->tool.definition.annotations.read_only) {
+            message += "while waiting for " + std::string(vendor) + ".";
+        } else {
+            message += "after its request was sent to " + std::string(vendor) +
+                       ", so the change may have been applied: check before retrying.";
+        }
+        answer = make_error(call->id, error_code::internal_error, message);
+    }
     complete_call(*call, std::move(answer), "cancelled");
 }
 

@@ -56,7 +56,7 @@ struct SessionOptions {
     std::string client = "stdio";
     // Narrows the served tools for this session's whole life (HTTP X-MCP-* headers on
     // initialize); a narrowing can hide tools, never add any.
-    std::optional<catalog::ToolSelection> narrowing;
+    catalog::Narrowing narrowing;
 };
 
 // Why calls in flight are stopped. The client ended the session (or let it expire): nobody is
@@ -67,7 +67,7 @@ enum class CancelReason { session_ended, server_shutdown };
 // What one inbound message carries besides its JSON (HTTP headers of that request), and what
 // its transport offers for it.
 struct RequestScope {
-    const catalog::ToolSelection* narrowing = nullptr;  // further narrowing for this request
+    const catalog::Narrowing* narrowing = nullptr;  // further narrowing for this request
     // May run this message's tool call right away on the calling thread (the HTTP I/O thread
     // that read it, while another is free), which saves two thread hand-offs; when it refuses,
     // or is absent, the call goes to Services::runner. Only offered calls that want no progress
@@ -114,8 +114,8 @@ class Session : public std::enable_shared_from_this<Session> {
                         const std::shared_ptr<Exchange>& exchange, RequestScope scope);
     bool visible(const catalog::Tool& tool, RequestScope scope) const;
     void audit(const catalog::Tool& tool, const boost::json::object& arguments,
-               std::optional<int> upstream_status, std::chrono::milliseconds duration,
-               std::string_view outcome) const;
+               std::optional<int> upstream_status, bool request_sent,
+               std::chrono::milliseconds duration, std::string_view outcome) const;
     void handle_notification(std::string_view method, const boost::json::object& params);
 
     boost::json::value initialize(const boost::json::value& id, const boost::json::object& params);
@@ -125,8 +125,11 @@ class Session : public std::enable_shared_from_this<Session> {
     void run_call_unguarded(const std::shared_ptr<Call>& call);
     void complete_call(Call& call, std::optional<boost::json::value> reply,
                        std::string_view outcome);
+    // Stops a call in flight and audits it. With `answer_because` server_shutdown the client
+    // still waits and gets an error saying whether the request had gone out; otherwise nothing
+    // is sent (a cancelled request is never answered).
     void cancel_call(const std::string& key, std::string_view reason,
-                     std::optional<boost::json::value> answer);
+                     std::optional<CancelReason> answer_because);
     void send_progress(Call& call, const upstream::CallControl::Progress& progress);
     void send_log(Call& call, LogLevel level, const std::string& message);
 

@@ -5,6 +5,8 @@
 #include <boost/json/serialize.hpp>
 #include <cstdio>
 
+#include "support/text.hpp"
+
 namespace cmcp::sandbox {
 
 namespace json = boost::json;
@@ -57,18 +59,6 @@ bool matches(const std::vector<std::string>& segments,
 
 namespace {
 
-int hex_value(char c) {
-    if (c >= '0' && c <= '9') {
-        return c - '0';
-    }
-    if (c >= 'a' && c <= 'f') {
-        return c - 'a' + 10;
-    }
-    if (c >= 'A' && c <= 'F') {
-        return c - 'A' + 10;
-    }
-    return -1;
-}
 
 std::optional<int> read_digits(std::string_view text, std::size_t pos, std::size_t width) {
     if (pos + width > text.size()) {
@@ -92,8 +82,8 @@ std::string percent_decode(std::string_view text, bool plus_is_space) {
     for (std::size_t i = 0; i < text.size(); ++i) {
         const char c = text[i];
         if (c == '%' && i + 2 < text.size()) {
-            const int high = hex_value(text[i + 1]);
-            const int low = hex_value(text[i + 2]);
+            const int high = hex_digit_value(text[i + 1]);
+            const int low = hex_digit_value(text[i + 2]);
             if (high >= 0 && low >= 0) {
                 out.push_back(static_cast<char>(high * 16 + low));
                 i += 2;
@@ -191,7 +181,7 @@ bool is_uuid(std::string_view text) {
     }
     for (std::size_t i = 0; i < text.size(); ++i) {
         const bool dash_position = i == 8 || i == 13 || i == 18 || i == 23;
-        if (dash_position ? text[i] != '-' : hex_value(text[i]) < 0) {
+        if (dash_position ? text[i] != '-' : hex_digit_value(text[i]) < 0) {
             return false;
         }
     }
@@ -215,7 +205,7 @@ std::string IdSource::uuid() {
     std::string out = random_string("0123456789abcdef", 32);
     // Callers validate ids as UUIDs, so generated ones carry the v4 version and variant bits.
     out[12] = '4';
-    out[16] = "89ab"[static_cast<std::size_t>(hex_value(out[16])) % 4];
+    out[16] = "89ab"[static_cast<std::size_t>(hex_digit_value(out[16])) % 4];
     for (const std::size_t dash : {8U, 13U, 18U, 23U}) {
         out.insert(dash, 1, '-');
     }

@@ -78,14 +78,32 @@ std::size_t utf8_sequence_length(std::string_view text) {
 
 }  // namespace
 
-std::string printable(std::string_view text, std::size_t max_bytes) {
-    std::string out;
+int hex_digit_value(char c) {
+    if (c >= '0' && c <= '9') {
+        return c - '0';
+    }
+    if (c >= 'a' && c <= 'f') {
+        return c - 'a' + 10;
+    }
+    if (c >= 'A' && c <= 'F') {
+        return c - 'A' + 10;
+    }
+    return -1;
+}
+
+std::string_view utf8_prefix(std::string_view text, std::size_t max_bytes) {
     std::size_t end = std::min(text.size(), max_bytes);
     while (end > 0 && end < text.size() &&
            (static_cast<unsigned char>(text[end]) & 0xC0U) == 0x80U) {
         --end;  // do not split a UTF-8 character
     }
-    const auto kept = text.substr(0, end);
+    return text.substr(0, end);
+}
+
+std::string printable(std::string_view text, std::size_t max_bytes) {
+    std::string out;
+    const auto kept = utf8_prefix(text, max_bytes);
+    const auto end = kept.size();
     for (std::size_t i = 0; i < kept.size();) {
         const auto byte = static_cast<unsigned char>(kept[i]);
         if (byte >= 0x80) {

@@ -16,6 +16,12 @@ std::vector<std::string> split_list(std::string_view text);
 // true/false in the spellings people use for switches: 1/0, true/false, yes/no, on/off (any case).
 std::optional<bool> parse_switch(std::string_view text);
 
+// The value of a hexadecimal digit (either case), or -1.
+int hex_digit_value(char c);
+
+// The longest prefix of `text` of at most `max_bytes` that does not split a UTF-8 character.
+std::string_view utf8_prefix(std::string_view text, std::size_t max_bytes);
+
 // Client-supplied text made safe for one log line or a JSON string: control characters
 // (newlines included) and bytes that are not valid UTF-8 become '?', and anything beyond
 // `max_bytes` is cut on a character boundary with "…".

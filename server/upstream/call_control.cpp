@@ -23,6 +23,20 @@ void CallControl::cancel() {
     }
 }
 
+bool CallControl::begin_sending() {
+    std::lock_guard lock(mutex_);
+    if (cancelled_) {
+        return false;
+    }
+    sent_ = true;
+    return true;
+}
+
+bool CallControl::request_sent() const {
+    std::lock_guard lock(mutex_);
+    return sent_;
+}
+
 bool CallControl::cancelled() const {
     std::lock_guard lock(mutex_);
     return cancelled_;

@@ -30,6 +30,12 @@ class CallControl {
 
     void cancel();
     bool cancelled() const;
+    // Called just before the request's first byte goes out. False, and nothing may be sent,
+    // when the call is already cancelled: so after cancel() returns, request_sent() says for
+    // good whether the vendor may have received the request.
+    [[nodiscard]] bool begin_sending();
+    // True once a request went out (perhaps unanswered): the vendor may have applied it.
+    bool request_sent() const;
     // Sleeps for the given time unless cancelled first; returns false if cancelled.
     bool sleep_for(std::chrono::milliseconds duration);
 
@@ -71,6 +77,7 @@ class CallControl {
     mutable std::mutex mutex_;
     std::condition_variable wake_;
     bool cancelled_ = false;
+    bool sent_ = false;
     // Separate from mutex_ so that sleep_for() and cancelled() never wait for a running hook.
     std::mutex hooks_mutex_;
     std::map<std::uint64_t, CancelHook> hooks_;

@@ -5,12 +5,125 @@
 #include <boost/json/string.hpp>
 #include <cctype>
 
+#include "support/text.hpp"
+
 namespace cmcp::upstream {
 
 namespace {
 
 constexpr std::string_view kWhitespace = " \t\r\n\v\f";
 constexpr std::string_view kBearer = "Bearer ";
+
+
+// The four hex digits of a \uXXXX escape starting at text[at], or -1.
+long unicode_escape(std::string_view text, std::size_t at) {
+    if (at + 6 > text.size() || text[at] != '\\' || text[at + 1] != 'u') {
+        return -1;
+    }
+    long code = 0;
+    for (std::size_t i = at + 2; i < at + 6; ++i) {
+        const int digit = hex_digit_value(text[i]);
+        if (digit < 0) {
+            return -1;
+        }
+        code = code * 16 + digit;
+    }
+    return code;
+}
+
+void append_utf8(std::string& out, long code) {
+    const auto unit = [](long bits) { return static_cast<char>(bits); };
+    if (code < 0x80) {
+        out.push_back(unit(code));
+    } else if (code < 0x800) {
+        out.push_back(unit(0xC0 | (code >> 6)));
+        out.push_back(unit(0x80 | (code & 0x3F)));
+    } else if (code < 0x10000) {
+        out.push_back(unit(0xE0 | (code >> 12)));
+        out.push_back(unit(0x80 | ((code >> 6) & 0x3F)));
+        out.push_back(unit(0x80 | (code & 0x3F)));
+    } else {
+        out.push_back(unit(0xF0 | (code >> 18)));
+        out.push_back(unit(0x80 | ((code >> 12) & 0x3F)));
+        out.push_back(unit(0x80 | ((code >> 6) & 0x3F)));
+        out.push_back(unit(0x80 | (code & 0x3F)));
+    }
+}
+
+// `text` with every JSON string escape decoded (\n, \/, \u002d, surrogate pairs...), and for
+// each decoded byte the offset in `text` where the escape or character producing it starts
+// (plus one final entry: text.size()). A reader of a JSON value sees the decoded form, so
+// that is where a credential must be looked for; the offsets say which raw bytes spell it.
+struct Decoded {
+    std::string bytes;
+    std::vector<std::size_t> origin;
+};
+
+Decoded decode_json_escapes(std::string_view text) {
+    Decoded out;
+    out.bytes.reserve(text.size());
+    out.origin.reserve(text.size() + 1);
+    auto emit = [&out](std::size_t from, std::string_view produced) {
+        out.bytes += produced;
+        out.origin.insert(out.origin.end(), produced.size(), from);
+    };
+    for (std::size_t i = 0; i < text.size();) {
+        if (text[i] != '\\' || i + 1 >= text.size()) {
+            out.bytes.push_back(text[i]);
+            out.origin.push_back(i);
+            ++i;
+            continue;
+        }
+        std::string produced;
+        std::size_t length = 2;
+        switch (text[i + 1]) {
+            case 'n':
+                produced = "\n";
+                break;
+            case 'r':
+                produced = "\r";
+                break;
+            case 't':
+                produced = "\t";
+                break;
+            case 'b':
+                produced = "\b";
+                break;
+            case 'f':
+                produced = "\f";
+                break;
+            case '/':
+            case '\\':
+            case '"':
+                produced = std::string(1, text[i + 1]);
+                break;
+            case 'u': {
+                long code = unicode_escape(text, i);
+                if (code < 0) {
+                    produced = text.substr(i, 2);
+                    break;
+                }
+                length = 6;
+                if (code >= 0xD800 && code < 0xDC00) {
+                    const long low = unicode_escape(text, i + 6);
+                    if (low >= 0xDC00 && low < 0xE000) {
+                        code = 0x10000 + ((code - 0xD800) << 10) + (low - 0xDC00);
+                        length = 12;
+                    }
+                }
+                append_utf8(produced, code);
+                break;
+            }
+            default:
+                produced = text.substr(i, 2);
+                break;
+        }
+        emit(i, produced);
+        i += length;
+    }
+    out.origin.push_back(text.size());
+    return out;
+}
 
 std::optional<std::string> lookup(const EnvironmentLookup& getenv, std::string_view name) {
     auto value = getenv(name);
@@ -132,6 +245,33 @@ void Redactor::redact_in_place(std::string& text) const {
              at = text.find(secret, at + kMarker.size())) {
             text.replace(at, secret.size(), kMarker);
         }
+    }
+    // An escape is the only way a JSON text can spell a value other than byte for byte
+    // (\u002d for "-", \/ for "/"); a vendor echo spelled so would decode to the clear value
+    // in the result a model reads. Look for credentials in the decoded form too, and replace the
+    // raw bytes that spell them.
+    if (secrets_.empty() || text.find('\\') == std::string::npos) {
+        return;
+    }
+    const auto decoded = decode_json_escapes(text);
+    std::vector<std::pair<std::size_t, std::size_t>> spans;  // raw [first, last), in order
+    for (std::size_t at = 0; at < decoded.bytes.size();) {
+        std::size_t matched = 0;
+        for (const auto& secret : secrets_) {  // longest first
+            if (decoded.bytes.compare(at, secret.size(), secret) == 0) {
+                matched = secret.size();
+                break;
+            }
+        }
+        if (matched == 0) {
+            ++at;
+            continue;
+        }
+        spans.emplace_back(decoded.origin[at], decoded.origin[at + matched]);
+        at += matched;
+    }
+    for (auto span = spans.rbegin(); span != spans.rend(); ++span) {
+        text.replace(span->first, span->second - span->first, kMarker);
     }
 }
 

@@ -10,6 +10,7 @@
 #include <stdexcept>
 #include <utility>
 
+#include "support/loopback.hpp"
 #include "upstream/connection_pool.hpp"
 #include "upstream/http_connection.hpp"
 #include "upstream/in_flight.hpp"
@@ -139,6 +140,15 @@ HttpUpstream::HttpUpstream(HttpUpstreamOptions options, Credentials credentials,
     }
     scaleway_.url = parse_or_throw(Provider::scaleway, options_.scaleway_base_url);
     planetscale_.url = parse_or_throw(Provider::planetscale, options_.planetscale_base_url);
+    for (const auto provider : {Provider::scaleway, Provider::planetscale}) {
+        const auto& url = endpoint(provider).url;
+        if (!url.https && !is_loopback_host(url.host)) {
+            logger_->warn(
+                "the {} base URL ({}) is plain http:// to {}, which is not this machine: "
+                "credentials and results will cross the network unencrypted",
+                display_name(provider), url_variable(provider), url.host_and_port());
+        }
+    }
     scaleway_.pool = std::make_shared<ConnectionPool>(options_.max_idle_connections_per_host);
     planetscale_.pool =
         planetscale_.url.same_origin(scaleway_.url)
@@ -223,7 +233,7 @@ Outcome HttpUpstream::send_with_retries(const Request& request, CallControl& con
             return Failure{FailureKind::cancelled,
                            attempts == 0 ? "The call was cancelled before it was sent."
                                          : "The call was cancelled.",
-                           attempts};
+                           attempts, control.request_sent()};
         }
         ++attempts;
         Attempt result = attempt(request, target_endpoint, wire, control);
@@ -270,7 +280,7 @@ Outcome HttpUpstream::send_with_retries(const Request& request, CallControl& con
                                    redactor_.redact("The call was cancelled while waiting to "
                                                     "retry; the last attempt ended with: " +
                                                     what + "."),
-                                   attempts};
+                                   attempts, control.request_sent()};
                 }
                 continue;
             }
@@ -292,6 +302,7 @@ Outcome HttpUpstream::send_with_retries(const Request& request, CallControl& con
         }
         auto& failure = std::get<Failure>(result.outcome);
         failure.attempts = attempts;
+        failure.request_sent = control.request_sent();
         if (attempts > 1 && failure.kind != FailureKind::cancelled) {
             failure.message = with_note(failure.message,
                                         "gave up after " + std::to_string(attempts) + " attempts");
@@ -327,11 +338,13 @@ HttpUpstream::Attempt HttpUpstream::attempt(const Request& request, const Endpoi
     Attempt result;
     const std::string name(display_name(request.provider));
     const std::string where = name + " at " + endpoint.url.host_and_port();
-    // After a partial exchange a change may have been made; a model must not blindly repeat it.
+    // After a partial exchange a change may have been made; a model must know, even for an
+    // idempotent change (a delete) that is safe to repeat.
     const std::string maybe_applied =
-        request.idempotent
+        request.safe()
             ? ""
-            : " The request may already have been applied: check before repeating it.";
+            : " The request was sent and may already have been applied: check before repeating "
+              "it.";
     const auto started = Clock::now();
     InFlight in_flight;
     auto registration = control.on_cancel([&in_flight] { in_flight.abort(); });
@@ -360,6 +373,12 @@ HttpUpstream::Attempt HttpUpstream::attempt(const Request& request, const Endpoi
                            : nullptr;
     const ExchangeLimits limits{options_.read_timeout, options_.write_timeout,
                                 options_.max_response_bytes, spin};
+    if (!control.begin_sending()) {
+        result.latency = since(started);
+        return failed(result, FailureKind::cancelled,
+                      "The call was cancelled before it was sent; nothing reached " + name + ".",
+                      true);
+    }
     const auto sent = Clock::now();
     ExchangeResult exchanged =
         lease.connection()->exchange(wire, request.method == "HEAD", limits, in_flight);

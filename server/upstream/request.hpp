@@ -34,6 +34,8 @@ struct Request {
 
     // path + "?" + percent-encoded query, as it goes on the request line.
     std::string target() const;
+    // GET and HEAD: sending it cannot change anything (RFC 9110 §9.2.1).
+    bool safe() const { return method == "GET" || method == "HEAD"; }
 };
 
 struct Response {
@@ -60,6 +62,9 @@ struct Failure {
     FailureKind kind = FailureKind::connection;
     std::string message;  // safe to show a model: never contains credentials
     int attempts = 1;
+    // A request went out (this attempt or an earlier one) though no answer came back: the
+    // vendor may have applied it.
+    bool request_sent = false;
 };
 
 using Outcome = std::variant<Response, Failure>;

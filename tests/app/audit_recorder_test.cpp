@@ -29,14 +29,13 @@ std::filesystem::path temp_file(const std::string& name) {
     return path;
 }
 
-std::vector<json::object> lines_of(const std::filesystem::path& path) {
+std::string read_text(const std::filesystem::path& path) {
     std::ifstream file(path);
-    std::vector<json::object> lines;
-    std::string line;
-    while (std::getline(file, line)) {
-        lines.push_back(json::parse(line).as_object());
-    }
-    return lines;
+    return {std::istreambuf_iterator<char>(file), std::istreambuf_iterator<char>()};
+}
+
+std::vector<json::object> lines_of(const std::filesystem::path& path) {
+    return testing::json_lines(path);
 }
 
 TEST(AuditRedaction, CredentialsAndSecretLookingKeysAreHidden) {
@@ -72,9 +71,9 @@ TEST(AuditRecorder, WritesOneJsonLinePerRecord) {
     auto record = make_audit_recorder(*log, redactor_with("scw-key-0123456789abcdef"),
                                       make_stream_logger(logs));
     const auto arguments = parse_object(R"({"secret_id":"abc","note":"scw-key-0123456789abcdef"})");
-    record(protocol::AuditRecord{"session 1a2b3c4d", "delete-secret", arguments, 204,
+    record(protocol::AuditRecord{"session 1a2b3c4d", "delete-secret", arguments, 204, true,
                                  std::chrono::milliseconds(42), "ok"});
-    record(protocol::AuditRecord{"stdio", "create-secret", arguments, std::nullopt,
+    record(protocol::AuditRecord{"stdio", "create-secret", arguments, std::nullopt, false,
                                  std::chrono::milliseconds(0), "invalid_arguments"});
     const auto lines = lines_of(path);
     ASSERT_EQ(lines.size(), 2U);
@@ -88,7 +87,9 @@ TEST(AuditRecorder, WritesOneJsonLinePerRecord) {
     const std::string time(first.at("time").as_string());
     EXPECT_EQ(time.size(), 24U) << time;  // 2026-11-23T12:34:56.789Z
     EXPECT_EQ(time.back(), 'Z');
+    EXPECT_TRUE(first.at("request_sent").as_bool());
     EXPECT_TRUE(lines[1].at("upstream_status").is_null());
+    EXPECT_FALSE(lines[1].at("request_sent").as_bool());
     EXPECT_EQ(lines[1].at("outcome").as_string(), "invalid_arguments");
     EXPECT_TRUE(logs.str().empty()) << logs.str();
     std::filesystem::remove(path);
@@ -101,11 +102,50 @@ TEST(AuditRecorder, AFailedWriteIsLoggedNeverThrown) {
     std::ostringstream logs;
     auto record = make_audit_recorder(*log, upstream::Redactor(), make_stream_logger(logs));
     const auto arguments = parse_object("{}");
-    EXPECT_NO_THROW(record(protocol::AuditRecord{"stdio", "delete-jwt", arguments, 204,
+    EXPECT_NO_THROW(record(protocol::AuditRecord{"stdio", "delete-jwt", arguments, 204, true,
                                                  std::chrono::milliseconds(1), "ok"}));
     EXPECT_NE(logs.str().find("error audit: cannot write the audit log /dev/full"),
               std::string::npos)
         << logs.str();
+}
+
+// Issue 14 §5: a refused call with a 3 MB argument wrote a 3 MB audit line.
+TEST(AuditRecorder, ALineStaysBoundedAndValidWhateverTheArguments) {
+    const auto path = temp_file("audit-bounded");
+    std::string error;
+    auto log = AuditLog::open(path.string(), error);
+    ASSERT_TRUE(log) << error;
+    std::ostringstream logs;
+    auto record = make_audit_recorder(*log, upstream::Redactor(), make_stream_logger(logs));
+    json::object arguments;
+    arguments["name"] = std::string(3 * 1024 * 1024, 'x');
+    arguments["description"] = "kept as it is";
+    json::array tags;
+    for (int i = 0; i < 5000; ++i) {
+        tags.push_back(json::value(std::string(200, 't')));
+    }
+    arguments["tags"] = std::move(tags);
+    json::value nested = json::object{{"leaf", 1}};
+    for (int i = 0; i < 40; ++i) {
+        nested = json::object{{"deeper", std::move(nested)}};
+    }
+    arguments["ephemeral_policy"] = std::move(nested);
+    record(protocol::AuditRecord{"stdio", "create-secret", arguments, std::nullopt, false,
+                                 std::chrono::milliseconds(0), "invalid_arguments"});
+    const auto text = read_text(path);
+    EXPECT_LE(text.size(), 16U * 1024 + 1);
+    const auto lines = lines_of(path);
+    ASSERT_EQ(lines.size(), 1U);
+    const auto& logged = lines[0].at("arguments").as_object();
+    EXPECT_EQ(logged.at("description").as_string(), "kept as it is");
+    const std::string name(logged.at("name").as_string());
+    EXPECT_LT(name.size(), 2000U);
+    EXPECT_NE(name.find("more bytes]"), std::string::npos) << name.substr(0, 200);
+    EXPECT_NE(json::serialize(logged.at("tags")).find("more items]"), std::string::npos);
+    EXPECT_NE(json::serialize(logged.at("ephemeral_policy")).find("[nested too deep]"),
+              std::string::npos);
+    EXPECT_EQ(lines[0].at("outcome").as_string(), "invalid_arguments");
+    std::filesystem::remove(path);
 }
 
 TEST(AuditLogFile, IsCreatedPrivateAndAppendedTo) {

@@ -349,6 +349,37 @@ TEST(CatalogFiltering, ReadOnlyAndToolsetsCombine) {
                                        "list-service-token-accesses", "list-jwts", "get-jwt"));
 }
 
+// Issue 14 §1: layers of a narrowing only ever hide tools.
+TEST(CatalogNarrowing, EveryLayerMustAdmitATool) {
+    const Catalog catalog(definitions(), CatalogOptions{});
+    auto visible = [&catalog](const Narrowing& narrowing) {
+        std::vector<std::string> names;
+        for (const auto& tool : catalog.tools()) {
+            if (Catalog::visible(tool, narrowing)) {
+                names.push_back(tool.definition.name);
+            }
+        }
+        return names;
+    };
+    Narrowing narrowing;
+    EXPECT_EQ(visible(narrowing).size(), 23U);
+    narrowing.add(ToolSelection{{"scaleway-iam"}, {"get-token"}, {}, false});
+    EXPECT_THAT(visible(narrowing),
+                ::testing::UnorderedElementsAre("get-token", "list-jwts", "get-jwt", "delete-jwt"));
+    narrowing.add(
+        ToolSelection{{}, {"get-token", "get-jwt", "delete-jwt", "list-secrets"}, {}, false});
+    EXPECT_THAT(visible(narrowing),
+                ::testing::UnorderedElementsAre("get-token", "get-jwt", "delete-jwt"));
+    narrowing.add(ToolSelection{{}, {}, {"get-token"}, true});
+    EXPECT_THAT(visible(narrowing), ::testing::ElementsAre("get-jwt"));
+    narrowing.add(ToolSelection{{"planetscale"}, {}, {}, false});
+    EXPECT_TRUE(visible(narrowing).empty());
+    Narrowing bad;
+    bad.add(ToolSelection{});
+    bad.add(ToolSelection{{}, {"drop-database"}, {}, false});
+    EXPECT_THAT(catalog.unknown_name(bad).value_or(""), ::testing::HasSubstr("drop-database"));
+}
+
 TEST(CatalogFiltering, UnknownToolsetNamesTheKnownOnes) {
     CatalogOptions options;
     options.selection.toolsets = {"scaleway-iam", "scaleway-dns"};

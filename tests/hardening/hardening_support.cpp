@@ -106,15 +106,16 @@ ServerProcess::ServerProcess(std::vector<std::string> args, std::vector<std::str
                                      O_WRONLY | O_CREAT | O_TRUNC, 0600);
     posix_spawn_file_actions_addopen(&actions, STDERR_FILENO, err.c_str(),
                                      O_WRONLY | O_CREAT | O_TRUNC, 0600);
-    std::vector<std::string> argv{CMCP_BINARY_PATH, "http", "--listen", "127.0.0.1:0"};
+    const std::string binary = testing::server_binary();
+    std::vector<std::string> argv{binary, "http", "--listen", "127.0.0.1:0"};
     argv.insert(argv.end(), args.begin(), args.end());
     auto argv_c = cmcp::testing::c_strings(argv);
     auto env_c = cmcp::testing::c_strings(environment);
     const int spawned =
-        ::posix_spawn(&pid_, CMCP_BINARY_PATH, &actions, nullptr, argv_c.data(), env_c.data());
+        ::posix_spawn(&pid_, binary.c_str(), &actions, nullptr, argv_c.data(), env_c.data());
     posix_spawn_file_actions_destroy(&actions);
     if (spawned != 0) {
-        throw std::runtime_error("cannot start " + std::string(CMCP_BINARY_PATH));
+        throw std::runtime_error("cannot start " + binary);
     }
     const std::string marker = "listening on http://127.0.0.1:";
     const auto deadline = std::chrono::steady_clock::now() + 30s;

@@ -279,7 +279,7 @@ TEST(SecretCanaries, NoCredentialAppearsOverStdio) {
     const auto audit = std::filesystem::temp_directory_path() /
                        ("cmcp-canary-stdio-" + std::to_string(::getpid()) + ".jsonl");
     testing::ChildProcess server(
-        CMCP_BINARY_PATH,
+        testing::server_binary(),
         {"stdio", "--log-level", "debug", "--audit-log", audit.string(), "--max-attempts", "1"},
         upstream_env(canaries, upstream->base_url(), demo));
     server.write(

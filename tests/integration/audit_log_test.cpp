@@ -6,6 +6,7 @@
 #include <filesystem>
 #include <fstream>
 
+#include "testing/json.hpp"
 #include "testing/process.hpp"
 
 namespace cmcp::testing {
@@ -17,7 +18,8 @@ TEST(AuditLogBinary, RecordsEveryCallOfAChangingToolWithSecretsRedacted) {
     const auto path = std::filesystem::temp_directory_path() /
                       ("audit-binary-" + std::to_string(::getpid()) + ".jsonl");
     std::filesystem::remove(path);
-    ChildProcess server(CMCP_BINARY_PATH, {"stdio", "--sandbox", "--audit-log", path.string()});
+    ChildProcess server(testing::server_binary(),
+                        {"stdio", "--sandbox", "--audit-log", path.string()});
     server.write(
         R"({"jsonrpc":"2.0","id":0,"method":"initialize","params":{"protocolVersion":"2025-11-25","capabilities":{},"clientInfo":{"name":"t","version":"1"}}})"
         "\n");
@@ -39,12 +41,7 @@ TEST(AuditLogBinary, RecordsEveryCallOfAChangingToolWithSecretsRedacted) {
         ASSERT_TRUE(server.read_line().has_value());
     }
     // Each line was written before its result was returned, so all are there now.
-    std::ifstream file(path);
-    std::vector<json::object> lines;
-    std::string line;
-    while (std::getline(file, line)) {
-        lines.push_back(json::parse(line).as_object());
-    }
+    const auto lines = json_lines(path);
     ASSERT_EQ(lines.size(), 3U);  // get-token is read-only: not recorded
     // Calls run concurrently, so lines come in completion order; find each by its outcome.
     auto line_with = [&lines](std::string_view tool, std::string_view outcome) -> json::object {

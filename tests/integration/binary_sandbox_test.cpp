@@ -43,7 +43,7 @@ std::string wait_for_address(ChildProcess& sandbox, std::string& logs) {
 }
 
 TEST(BinarySandbox, ServesTheSimulatorToAServerPointedAtIt) {
-    ChildProcess sandbox(CMCP_BINARY_PATH, {"sandbox", "--listen", "127.0.0.1:0"},
+    ChildProcess sandbox(testing::server_binary(), {"sandbox", "--listen", "127.0.0.1:0"},
                          credentials_environment());
     std::string logs;
     const auto base_url = wait_for_address(sandbox, logs);
@@ -70,7 +70,7 @@ TEST(BinarySandbox, ServesTheSimulatorToAServerPointedAtIt) {
     environment.push_back("SCALEWAY_API_URL=" + base_url);
     environment.push_back("PLANETSCALE_API_URL=" + base_url);
     environment.emplace_back("SCW_DEFAULT_REGION=fr-par");
-    ChildProcess server(CMCP_BINARY_PATH, {"stdio"}, environment);
+    ChildProcess server(testing::server_binary(), {"stdio"}, environment);
     server.write(
         R"({"jsonrpc":"2.0","id":0,"method":"initialize","params":{"protocolVersion":"2025-11-25","capabilities":{},"clientInfo":{"name":"t","version":"1"}}})"
         "\n");
@@ -99,7 +99,7 @@ TEST(BinarySandbox, ServesTheSimulatorToAServerPointedAtIt) {
 }
 
 TEST(BinarySandbox, SigintStopsIt) {
-    ChildProcess sandbox(CMCP_BINARY_PATH, {"sandbox", "--listen", "127.0.0.1:0"},
+    ChildProcess sandbox(testing::server_binary(), {"sandbox", "--listen", "127.0.0.1:0"},
                          credentials_environment());
     std::string logs;
     ASSERT_FALSE(wait_for_address(sandbox, logs).empty()) << logs;
@@ -108,7 +108,7 @@ TEST(BinarySandbox, SigintStopsIt) {
 }
 
 TEST(BinarySandbox, RefusesToStartWithoutTheCredentialsToAccept) {
-    ChildProcess sandbox(CMCP_BINARY_PATH, {"sandbox", "--listen", "127.0.0.1:0"},
+    ChildProcess sandbox(testing::server_binary(), {"sandbox", "--listen", "127.0.0.1:0"},
                          {"PATH=/usr/bin:/bin", "SCW_SECRET_KEY=only-scaleway"});
     EXPECT_EQ(sandbox.wait(5s), 2);
     const auto logs = sandbox.stderr_text();

@@ -18,7 +18,7 @@ constexpr auto kInitialize =
     "\n";
 
 TEST(BinaryStdio, StdoutCarriesOnlyMcpMessagesAndLogsGoToStderr) {
-    ChildProcess server(CMCP_BINARY_PATH, {"stdio", "--sandbox", "--log-level", "debug"});
+    ChildProcess server(testing::server_binary(), {"stdio", "--sandbox", "--log-level", "debug"});
     server.write(kInitialize);
     server.write(R"({"jsonrpc":"2.0","method":"notifications/initialized"})"
                  "\n");
@@ -61,7 +61,7 @@ TEST(BinaryStdio, StdoutCarriesOnlyMcpMessagesAndLogsGoToStderr) {
 }
 
 TEST(BinaryStdio, SigtermExitsCleanly) {
-    ChildProcess server(CMCP_BINARY_PATH, {"stdio"});
+    ChildProcess server(testing::server_binary(), {"stdio"});
     server.write(kInitialize);
     ASSERT_TRUE(server.read_line().has_value());
     server.signal(SIGTERM);
@@ -69,7 +69,7 @@ TEST(BinaryStdio, SigtermExitsCleanly) {
 }
 
 TEST(BinaryStdio, SigintExitsCleanly) {
-    ChildProcess server(CMCP_BINARY_PATH, {"stdio"});
+    ChildProcess server(testing::server_binary(), {"stdio"});
     server.write(kInitialize);
     ASSERT_TRUE(server.read_line().has_value());
     server.signal(SIGINT);
@@ -77,7 +77,7 @@ TEST(BinaryStdio, SigintExitsCleanly) {
 }
 
 TEST(BinaryStdio, ReadOnlyServesOnlyReadOnlyTools) {
-    ChildProcess server(CMCP_BINARY_PATH,
+    ChildProcess server(testing::server_binary(),
                         {"stdio", "--read-only", "--toolsets", "scaleway-secrets,planetscale"});
     server.write(kInitialize);
     server.write(R"({"jsonrpc":"2.0","id":1,"method":"tools/list"})"
@@ -119,7 +119,7 @@ TEST(BinaryStdio, CommandLineErrorsExitWithUsageCode) {
               2,
               "cannot read the auth token file"},
          }) {
-        ChildProcess process(CMCP_BINARY_PATH, args);
+        ChildProcess process(testing::server_binary(), args);
         process.close_stdin();
         EXPECT_EQ(process.wait(), code) << needle;
         const auto errors = process.stderr_text();
@@ -132,7 +132,7 @@ TEST(BinaryStdio, CommandLineErrorsExitWithUsageCode) {
 }
 
 TEST(BinaryStdio, BadEnvironmentIsReported) {
-    ChildProcess process(CMCP_BINARY_PATH, {"stdio"},
+    ChildProcess process(testing::server_binary(), {"stdio"},
                          {"PATH=/usr/bin:/bin", "SCW_DEFAULT_REGION=mars-1"});
     process.close_stdin();
     EXPECT_EQ(process.wait(), 2);
@@ -140,14 +140,14 @@ TEST(BinaryStdio, BadEnvironmentIsReported) {
 }
 
 TEST(BinaryStdio, HelpAndVersionGoToStdout) {
-    ChildProcess help(CMCP_BINARY_PATH, {"--help"});
+    ChildProcess help(testing::server_binary(), {"--help"});
     EXPECT_EQ(help.wait(), 0);
     const auto text = help.stdout_rest(2s);
     for (const auto* needle : {"stdio", "http", "--sandbox", "--listen", "SCW_SECRET_KEY",
                                "PLANETSCALE_SERVICE_TOKEN_ID", "--stateless"}) {
         EXPECT_NE(text.find(needle), std::string::npos) << needle;
     }
-    ChildProcess version(CMCP_BINARY_PATH, {"--version"});
+    ChildProcess version(testing::server_binary(), {"--version"});
     EXPECT_EQ(version.wait(), 0);
     EXPECT_EQ(version.stdout_rest(2s).rfind("credentials-mcp ", 0), 0U);
 }

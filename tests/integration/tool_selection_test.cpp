@@ -27,7 +27,7 @@ Served serve(const std::vector<std::string>& flags, const std::vector<std::strin
     args.insert(args.end(), flags.begin(), flags.end());
     std::vector<std::string> environment{"PATH=/usr/bin:/bin"};
     environment.insert(environment.end(), env.begin(), env.end());
-    ChildProcess server(CMCP_BINARY_PATH, args, environment);
+    ChildProcess server(testing::server_binary(), args, environment);
     server.write(kInitialize);
     server.write(R"({"jsonrpc":"2.0","id":1,"method":"tools/list"})"
                  "\n");
@@ -120,7 +120,7 @@ TEST(ToolSelection, AVisibleToolCanBeCalled) {
 }
 
 TEST(ToolsCommand, PrintsTheSelectedToolsForOperators) {
-    ChildProcess tools(CMCP_BINARY_PATH,
+    ChildProcess tools(testing::server_binary(),
                        {"tools", "--toolsets", "scaleway-iam", "--exclude-tools", "get-jwt"});
     EXPECT_EQ(tools.wait(), 0);
     const auto table = tools.stdout_rest(std::chrono::seconds(2));

@@ -7,11 +7,18 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <cstdlib>
 #include <stdexcept>
 #include <thread>
 #include <utility>
 
 namespace cmcp::testing {
+
+std::string server_binary() {
+    const char* chosen = std::getenv("CMCP_TEST_BINARY");
+    return chosen != nullptr && *chosen != '\0' ? std::string(chosen)
+                                                : std::string(CMCP_BINARY_PATH);
+}
 
 std::vector<char*> c_strings(std::vector<std::string>& values) {
     std::vector<char*> pointers;

@@ -9,6 +9,10 @@
 
 namespace cmcp::testing {
 
+// The credentials-mcp binary whole-binary tests start: $CMCP_TEST_BINARY when set (to run a
+// test against an earlier build and see it fail there), else the one this build made.
+std::string server_binary();
+
 // argv/envp for exec: pointers into values (which must outlive them), null-terminated.
 std::vector<char*> c_strings(std::vector<std::string>& values);
 

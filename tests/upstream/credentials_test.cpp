@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <boost/json/parse.hpp>
 #include <map>
 
 namespace cmcp::upstream {
@@ -157,6 +158,22 @@ TEST(Redactor, JsonEscapedFormsAreRedacted) {
     const Redactor redactor(Credentials{"quote\"back\\slash", std::nullopt});
     EXPECT_EQ(redactor.redact(R"({"echo":"quote\"back\\slash"})"), R"({"echo":"[REDACTED]"})");
     EXPECT_EQ(redactor.redact("raw quote\"back\\slash"), "raw [REDACTED]");
+}
+
+// Issue 14 §4: what a JSON reader decodes is what must not hold a credential.
+TEST(Redactor, CredentialsSpelledWithAnyJsonEscapeAreRedacted) {
+    const Redactor redactor(Credentials{"scw-key/0123456789", "ps-token-id:ps-token-secret"});
+    EXPECT_EQ(redactor.redact(R"({"a":"scw\u002dkey\/0123456789"})"), R"({"a":"[REDACTED]"})");
+    EXPECT_EQ(redactor.redact(R"({"a":"\u0073\u0063\u0077-key/0123456789!"})"),
+              R"({"a":"[REDACTED]!"})");
+    EXPECT_EQ(redactor.redact(R"(["ps\u002Dtoken\u002dsecret", "x"])"), R"(["[REDACTED]", "x"])");
+    // Escapes that spell something else are left as they are.
+    EXPECT_EQ(redactor.redact(R"({"a":"\u002d\n\ud83d\ude00 \q"})"),
+              R"({"a":"\u002d\n\ud83d\ude00 \q"})");
+    // A key echoed in a member name is found too, and the text stays valid JSON.
+    const auto redacted = redactor.redact(R"({"scw-key\/0123456789":1})");
+    EXPECT_EQ(redacted, R"({"[REDACTED]":1})");
+    EXPECT_NO_THROW(boost::json::parse(redacted));
 }
 
 TEST(Redactor, NoCredentialsChangesNothing) {

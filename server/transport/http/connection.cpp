@@ -28,17 +28,20 @@ namespace {
 
 // Beast's default; a larger head is answered 431.
 constexpr std::uint32_t kMaxHeaderBytes = 8 * 1024;
-// First read after an idle keep-alive period.
+// First read after an idle keep-alive period, and each read of a head.
 constexpr std::size_t kReadChunk = 4 * 1024;
 // Once the head is in, the body (up to max_body_bytes) must follow within this.
 constexpr std::chrono::seconds kBodyTimeout{30};
 // A client that stops reading cannot pin a connection (and its buffers) for longer.
 constexpr std::chrono::seconds kWriteTimeout{30};
-// After refusing a request whose body was not read, keep reading (and discarding) this long
-// before closing, so that the close does not reset the connection before the client has read
-// the refusal.
-constexpr std::chrono::seconds kLingerTimeout{1};
-constexpr std::size_t kLingerBytes = 256 * 1024;
+// After refusing a request whose body was not read, the write side is shut and what the client
+// still sends is read and discarded before closing, as nginx's lingering close does: closing
+// with unread bytes would reset the connection, and a client still sending its body (curl,
+// Python's http.client) would lose the refusal. Bounded in time, never in memory: a pause of
+// kLingerIdle, or kLingerTotal in all, ends it.
+constexpr std::chrono::seconds kLingerIdle{2};
+constexpr std::chrono::seconds kLingerTotal{10};
+constexpr std::size_t kLingerChunk = 16 * 1024;
 // Enough of a path for the log; the rest is not worth a long line.
 constexpr std::size_t kMaxLoggedPath = 100;
 constexpr std::size_t kSessionIdLogPrefix = 8;
@@ -87,6 +90,26 @@ std::optional<Reply> ambiguous_request(
         }
     }
     return std::nullopt;
+}
+
+// RFC 9112 §5.2: a line of a head that starts with a space or tab continues the previous one
+// (obs-fold). Parsers join such lines differently, so a proxy and this server could see
+// different headers; the head is refused instead. `head` ends with the empty line.
+bool has_obs_fold(std::string_view head) {
+    for (auto at = head.find("\r\n"); at != std::string_view::npos;
+         at = head.find("\r\n", at + 2)) {
+        if (at + 2 < head.size() && (head[at + 2] == ' ' || head[at + 2] == '\t')) {
+            return true;
+        }
+    }
+    return false;
+}
+
+Reply too_large_reply(std::size_t limit) {
+    return Reply{
+        error_response(beast_http::status::payload_too_large,
+                       "Payload Too Large: the body exceeds " + std::to_string(limit) + " bytes"),
+        "body too large", ""};
 }
 
 Reply internal_error_reply() {
@@ -252,7 +275,10 @@ void Connection::read_request() {
     }
     parser_.emplace();
     parser_->header_limit(kMaxHeaderBytes);
-    parser_->body_limit(context_.options.max_body_bytes);
+    // Unlimited while the head is read, so that the parser does not answer 413 before the
+    // request is screened: an unauthenticated client learns nothing, not even the size limit.
+    // on_header() judges an announced length, and sets the limit for a chunked body.
+    parser_->body_limit(boost::none);
     if (requests_read_ > 0 && buffer_.size() == 0) {
         // Between requests the idle timeout applies; the header timeout starts with the
         // first byte of the next request.
@@ -285,16 +311,52 @@ void Connection::on_first_bytes(beast::error_code ec, std::size_t bytes) {
 
 void Connection::read_header() {
     stream_.expires_after(context_.options.header_timeout);
-    beast_http::async_read_header(
-        stream_, buffer_, *parser_,
-        beast::bind_front_handler(&Connection::on_header, shared_from_this()));
+    parse_header();
 }
 
-void Connection::on_header(beast::error_code ec, std::size_t /*bytes*/) {
-    if (ec) {
+// The head is parsed here rather than by http::async_read_header, so that its raw bytes can be
+// checked for obs-fold first: Beast's parser waits for the whole head before it consumes any of
+// it, so the buffer holds it whole once its end has arrived.
+void Connection::parse_header() {
+    const auto data = buffer_.data();
+    const std::string_view bytes(static_cast<const char*>(data.data()), data.size());
+    if (const auto end = bytes.find("\r\n\r\n");
+        end != std::string_view::npos && has_obs_fold(bytes.substr(0, end + 4))) {
+        started_ = std::chrono::steady_clock::now();
+        method_ = "-";
+        path_ = "-";
+        keep_alive_ = false;
+        unread_input_ = true;
+        send_reply(Reply{error_response(beast_http::status::bad_request,
+                                        "Bad Request: header lines continued with leading "
+                                        "whitespace (obs-fold) are not accepted"),
+                         "obs-fold in the header", ""});
+        return;
+    }
+    beast::error_code ec;
+    const auto used = bytes.empty() ? 0 : parser_->put(data, ec);
+    buffer_.consume(used);
+    if (ec && ec != beast_http::error::need_more) {
         fail_read(ec);
         return;
     }
+    if (parser_->is_header_done()) {
+        on_header();
+        return;
+    }
+    stream_.async_read_some(
+        buffer_.prepare(kReadChunk),
+        [self = shared_from_this()](beast::error_code read_ec, std::size_t bytes_read) {
+            if (read_ec) {
+                self->fail_read(read_ec);
+                return;
+            }
+            self->buffer_.commit(bytes_read);
+            self->parse_header();
+        });
+}
+
+void Connection::on_header() {
     started_ = std::chrono::steady_clock::now();
     set_answering(true);
     const auto& head = parser_->get();
@@ -315,6 +377,22 @@ void Connection::on_header(beast::error_code ec, std::size_t /*bytes*/) {
                          "not HTTP/1.1", ""});
         return;
     }
+    // Judged before the body is read, or invited with 100 Continue: a refused client costs no
+    // memory, however large a body it announces.
+    auto screened = context_.router.screen(head);
+    if (auto* refusal = std::get_if<Reply>(&screened)) {
+        refuse_before_body(std::move(*refusal));
+        return;
+    }
+    admission_ = std::get<Admission>(std::move(screened));
+    const auto limit = context_.options.max_body_bytes;
+    if (const auto length = parser_->content_length(); length && *length > limit) {
+        keep_alive_ = false;
+        unread_input_ = true;
+        send_reply(too_large_reply(limit));
+        return;
+    }
+    parser_->body_limit(limit);
     if (parser_->is_done()) {
         handle_request();
         return;
@@ -335,6 +413,45 @@ void Connection::on_header(beast::error_code ec, std::size_t /*bytes*/) {
         return;
     }
     read_body();
+}
+
+void Connection::refuse_before_body(Reply refusal) {
+    const auto length = parser_->content_length();
+    const bool expects_continue =
+        beast::iequals(parser_->get()[beast_http::field::expect], "100-continue");
+    if (parser_->is_done()) {
+        // No body: the connection stays usable.
+    } else if (length && !parser_->chunked() && !expects_continue &&
+               *length <= context_.options.max_body_bytes) {
+        // A body of known, acceptable size is skipped without being kept, so that the client
+        // may go on using the connection.
+        body_to_skip_ = *length;
+    } else {
+        // A client waiting for 100 Continue will not send its body; a chunked or oversized one
+        // is not worth reading. Either way the connection ends after the refusal.
+        keep_alive_ = false;
+        unread_input_ = true;
+    }
+    send_reply(std::move(refusal));
+}
+
+void Connection::skip_body() {
+    const auto buffered = std::min<std::uint64_t>(buffer_.size(), body_to_skip_);
+    buffer_.consume(static_cast<std::size_t>(buffered));
+    body_to_skip_ -= buffered;
+    if (body_to_skip_ == 0) {
+        read_request();
+        return;
+    }
+    stream_.async_read_some(buffer_.prepare(kLingerChunk),
+                            [self = shared_from_this()](beast::error_code ec, std::size_t bytes) {
+                                if (ec) {
+                                    self->close();
+                                    return;
+                                }
+                                self->buffer_.commit(bytes);
+                                self->skip_body();
+                            });
 }
 
 void Connection::read_body() {
@@ -370,11 +487,7 @@ void Connection::fail_read(beast::error_code ec) {
         return;
     }
     if (ec == beast_http::error::body_limit) {
-        send_reply(
-            Reply{error_response(beast_http::status::payload_too_large,
-                                 "Payload Too Large: the body exceeds " +
-                                     std::to_string(context_.options.max_body_bytes) + " bytes"),
-                  "body too large", ""});
+        send_reply(too_large_reply(context_.options.max_body_bytes));
         return;
     }
     if (is_http_parse_error(ec) && ec != beast_http::error::end_of_stream &&
@@ -397,7 +510,7 @@ void Connection::handle_request() {
     const auto request = parser_->release();
     parser_.reset();
     try {
-        auto action = context_.router.route(request, peer_);
+        auto action = context_.router.route(request, admission_, peer_);
         if (auto* reply = std::get_if<Reply>(&action)) {
             send_reply(std::move(*reply));
         } else {
@@ -618,24 +731,38 @@ void Connection::after_response(bool keep_alive) {
         close();
         return;
     }
+    if (body_to_skip_ > 0) {
+        stream_.expires_after(kBodyTimeout);  // for the whole body, as when one is read
+        skip_body();
+        return;
+    }
     read_request();
 }
 
 void Connection::linger() {
     beast::error_code ignored;
     stream_.socket().shutdown(net::ip::tcp::socket::shutdown_send, ignored);
-    stream_.expires_after(kLingerTimeout);
-    buffer_.consume(buffer_.size());
-    stream_.async_read_some(
-        buffer_.prepare(kReadChunk),
-        [self = shared_from_this()](beast::error_code ec, std::size_t bytes) {
-            self->lingered_ += bytes;
-            if (ec || self->lingered_ >= kLingerBytes || self->phase_ == Phase::closed) {
-                self->close();
-                return;
-            }
-            self->linger();
-        });
+    linger_deadline_ = std::chrono::steady_clock::now() + kLingerTotal;
+    buffer_.clear();
+    discard_input();
+}
+
+void Connection::discard_input() {
+    const auto now = std::chrono::steady_clock::now();
+    if (now >= linger_deadline_ || phase_ == Phase::closed) {
+        close();
+        return;
+    }
+    stream_.expires_after(
+        std::min<std::chrono::steady_clock::duration>(kLingerIdle, linger_deadline_ - now));
+    stream_.async_read_some(buffer_.prepare(kLingerChunk),
+                            [self = shared_from_this()](beast::error_code ec, std::size_t) {
+                                if (ec) {
+                                    self->close();
+                                    return;
+                                }
+                                self->discard_input();
+                            });
 }
 
 void Connection::log_request(int status, std::string_view rejection, std::string_view session_id) {

@@ -122,7 +122,11 @@ class Connection : public std::enable_shared_from_this<Connection> {
     void read_request();
     void read_header();
     void on_first_bytes(boost::beast::error_code ec, std::size_t bytes);
-    void on_header(boost::beast::error_code ec, std::size_t bytes);
+    void parse_header();
+    void on_header();
+    // Answers a request its head disqualified, without keeping its body.
+    void refuse_before_body(Reply refusal);
+    void skip_body();
     void read_body();
     void on_body(boost::beast::error_code ec, std::size_t bytes);
     void fail_read(boost::beast::error_code ec);
@@ -135,6 +139,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
     void on_stream_end(boost::beast::error_code ec, std::size_t bytes);
     void after_response(bool keep_alive);
     void linger();
+    void discard_input();
     void log_request(int status, std::string_view rejection, std::string_view session_id);
     std::string next_event_id();
     void close();
@@ -157,7 +162,8 @@ class Connection : public std::enable_shared_from_this<Connection> {
     // Between a request's head and its answer; counted in options.spin's work in progress.
     bool answering_ = false;
     bool unread_input_ = false;  // a refused request left bytes unread: linger, then close
-    std::size_t lingered_ = 0;
+    std::chrono::steady_clock::time_point linger_deadline_;
+    std::uint64_t body_to_skip_ = 0;  // of a refused request, before the next one is read
 
     // The request being answered, for the log and metrics.
     std::string method_;
@@ -165,6 +171,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
     bool keep_alive_ = false;
     std::chrono::steady_clock::time_point started_;
 
+    Admission admission_;  // what the head of the request in hand established
     std::optional<Dispatch> dispatch_;
     std::shared_ptr<HttpExchange> exchange_;
     // The thread inside Session::handle for this connection (none otherwise), and what the

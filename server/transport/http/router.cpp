@@ -30,8 +30,6 @@ constexpr std::string_view kExcludeToolsHeader = "X-MCP-Exclude-Tools";
 constexpr std::string_view kReadOnlyHeader = "X-MCP-Readonly";
 // 128 bits from the CSPRNG, as 32 lower-case hex digits (visible ASCII, as the spec requires).
 constexpr std::size_t kSessionIdBytes = 16;
-// Same bound as protocol::Session applies to stdio input.
-constexpr unsigned kMaxJsonDepth = 64;
 // How long a client refused for lack of session slots should wait before trying again.
 constexpr std::string_view kBusyRetryAfterSeconds = "5";
 constexpr std::string_view kRealm = "Bearer realm=\"credentials-mcp\"";
@@ -72,12 +70,26 @@ std::string_view path_of(std::string_view target) {
     return target.substr(0, target.find('?'));
 }
 
-std::optional<std::string_view> header(const Request& request, std::string_view name) {
+std::optional<std::string_view> header(const RequestHead& request, std::string_view name) {
     const auto found = request.find(name);
     if (found == request.end()) {
         return std::nullopt;
     }
     return std::string_view(found->value());
+}
+
+// Headers whose repetition makes a request ambiguous: which line did a proxy in front check?
+constexpr std::string_view kSingletonHeaders[] = {"Authorization", "Origin", "Content-Type",
+                                                  kSessionHeader, kVersionHeader};
+
+// Every line of a header that may be repeated, in the order received.
+std::vector<std::string_view> header_values(const RequestHead& request, std::string_view name) {
+    std::vector<std::string_view> values;
+    const auto [first, last] = request.equal_range(name);
+    for (auto it = first; it != last; ++it) {
+        values.emplace_back(it->value());
+    }
+    return values;
 }
 
 bool is_request(const json::value& message) {
@@ -110,7 +122,8 @@ json::value request_id(const json::value& message) {
 
 Response error_response(status code, std::string_view message, int error_code,
                         const json::value& id) {
-    return make_response(code, json::serialize(protocol::make_error(id, error_code, message)),
+    return make_response(code,
+                         protocol::serialize_message(protocol::make_error(id, error_code, message)),
                          "application/json");
 }
 
@@ -125,47 +138,109 @@ Router::Router(const protocol::Services& services, const HttpServerOptions& opti
       metrics_(metrics),
       logger_(std::move(logger)) {}
 
-std::variant<std::optional<catalog::ToolSelection>, std::string> Router::narrowing_from_headers(
-    const Request& request) const {
-    catalog::ToolSelection selection;
-    bool present = false;
-    auto list = [&request, &present](std::string_view name) {
-        const auto value = header(request, name);
-        present = present || value.has_value();
-        return value ? split_list(*value) : std::vector<std::string>();
-    };
-    selection.toolsets = list(kToolsetsHeader);
-    selection.tools = list(kToolsHeader);
-    selection.exclude_tools = list(kExcludeToolsHeader);
-    if (const auto value = header(request, kReadOnlyHeader)) {
-        present = true;
-        const auto flag = parse_switch(*value);
+std::variant<catalog::Narrowing, std::string> Router::narrowing_from_headers(
+    const RequestHead& request) const {
+    // A header may come more than once (a client's own, then one a gateway appends). Each line
+    // narrows on its own, so a later line can hide tools but never bring back what an earlier
+    // one hid, and the other way round.
+    const auto toolsets = header_values(request, kToolsetsHeader);
+    const auto tools = header_values(request, kToolsHeader);
+    const auto excluded = header_values(request, kExcludeToolsHeader);
+    const auto read_only = header_values(request, kReadOnlyHeader);
+    catalog::Narrowing narrowing;
+    if (toolsets.empty() && tools.empty() && excluded.empty() && read_only.empty()) {
+        return narrowing;
+    }
+    // The first X-MCP-Toolsets and X-MCP-Tools lines together include (their union, as with
+    // the flags); every further line of either is a layer of its own that a tool must pass too.
+    catalog::ToolSelection first;
+    if (!toolsets.empty()) {
+        first.toolsets = split_list(toolsets.front());
+    }
+    if (!tools.empty()) {
+        first.tools = split_list(tools.front());
+    }
+    for (const auto value : excluded) {
+        const auto names = split_list(value);
+        first.exclude_tools.insert(first.exclude_tools.end(), names.begin(), names.end());
+    }
+    for (const auto value : read_only) {
+        const auto flag = parse_switch(value);
         if (!flag) {
             return std::string(kReadOnlyHeader) + " must be true or false, not '" +
-                   printable(*value, 64) + "'";
+                   printable(value, 64) + "'";
         }
-        selection.read_only = *flag;
+        // Any line that asks for read-only wins: a "false" can never undo another's "true".
+        first.read_only = first.read_only || *flag;
     }
-    if (!present) {
-        return std::optional<catalog::ToolSelection>();
+    narrowing.add(std::move(first));
+    for (std::size_t i = 1; i < toolsets.size(); ++i) {
+        narrowing.add(catalog::ToolSelection{split_list(toolsets[i]), {}, {}, false});
     }
-    if (auto problem = services_.catalog.unknown_name(selection)) {
+    for (std::size_t i = 1; i < tools.size(); ++i) {
+        narrowing.add(catalog::ToolSelection{{}, split_list(tools[i]), {}, false});
+    }
+    if (auto problem = services_.catalog.unknown_name(narrowing)) {
         return "X-MCP-* tool headers: " + *problem;
     }
-    return std::optional<catalog::ToolSelection>(std::move(selection));
+    return narrowing;
 }
 
-Action Router::route(const Request& request, std::string_view client) {
+std::variant<Admission, Reply> Router::screen(const RequestHead& head) const {
     // Before anything else, so that a rebinding page learns nothing, not even which paths exist.
-    if (!origins_.host_allowed(request[field::host])) {
+    if (!origins_.host_allowed(head[field::host])) {
         return reject(error_response(status::forbidden, "Forbidden: Host header not allowed"),
                       "Host not allowed");
     }
-    if (const auto origin = header(request, "Origin");
-        origin && !origins_.origin_allowed(*origin)) {
+    for (const auto name : kSingletonHeaders) {
+        if (head.count(name) > 1) {
+            // Which line would a proxy in front have judged? Neither is trusted.
+            return reject(
+                error_response(status::bad_request, "Bad Request: the " + std::string(name) +
+                                                        " header must appear once"),
+                "repeated " + std::string(name));
+        }
+    }
+    if (const auto origin = header(head, "Origin"); origin && !origins_.origin_allowed(*origin)) {
         return reject(error_response(status::forbidden, "Forbidden: Origin not allowed"),
                       "Origin not allowed");
     }
+    const auto path = path_of(head.target());
+    if (path == "/healthz" || path == "/metrics") {
+        return Admission{};
+    }
+    if (path != kMcpPath) {
+        return reject(error_response(status::not_found, "Not Found: the MCP endpoint is /mcp"),
+                      "unknown path");
+    }
+    Admission admission;
+    if (auth_.enabled()) {
+        const auto outcome = auth_.authenticate(head[field::authorization]);
+        const auto verdict = outcome.verdict;
+        if (verdict != BearerAuth::Verdict::ok) {
+            const bool wrong = verdict == BearerAuth::Verdict::invalid;
+            auto response = error_response(
+                status::unauthorized, wrong ? "Unauthorized: the bearer token is not valid"
+                                            : "Unauthorized: send Authorization: Bearer <token>");
+            response.set(
+                field::www_authenticate,
+                wrong ? std::string(kRealm) + ", error=\"invalid_token\"" : std::string(kRealm));
+            return reject(std::move(response), wrong ? "invalid bearer token" : "no bearer token");
+        }
+        admission.credential = outcome.credential;
+    }
+    return admission;
+}
+
+Action Router::route(const Request& request, std::string_view client) {
+    auto screened = screen(request);
+    if (auto* refusal = std::get_if<Reply>(&screened)) {
+        return std::move(*refusal);
+    }
+    return route(request, std::get<Admission>(screened), client);
+}
+
+Action Router::route(const Request& request, const Admission& admission, std::string_view client) {
     const auto path = path_of(request.target());
     if (path == "/healthz") {
         if (request.method() != beast_http::verb::get) {
@@ -181,30 +256,11 @@ Action Router::route(const Request& request, std::string_view client) {
                                    "text/plain; version=0.0.4; charset=utf-8"),
                      "", ""};
     }
-    if (path != kMcpPath) {
-        return reject(error_response(status::not_found, "Not Found: the MCP endpoint is /mcp"),
-                      "unknown path");
-    }
-    return route_mcp(request, client);
+    return route_mcp(request, admission.credential, client);
 }
 
-Action Router::route_mcp(const Request& request, std::string_view client) {
-    std::optional<Credential> credential;
-    if (auth_.enabled()) {
-        const auto outcome = auth_.authenticate(request[field::authorization]);
-        const auto verdict = outcome.verdict;
-        if (verdict != BearerAuth::Verdict::ok) {
-            const bool wrong = verdict == BearerAuth::Verdict::invalid;
-            auto response = error_response(
-                status::unauthorized, wrong ? "Unauthorized: the bearer token is not valid"
-                                            : "Unauthorized: send Authorization: Bearer <token>");
-            response.set(
-                field::www_authenticate,
-                wrong ? std::string(kRealm) + ", error=\"invalid_token\"" : std::string(kRealm));
-            return reject(std::move(response), wrong ? "invalid bearer token" : "no bearer token");
-        }
-        credential = outcome.credential;
-    }
+Action Router::route_mcp(const Request& request, const std::optional<Credential>& credential,
+                         std::string_view client) {
     const auto version = header(request, kVersionHeader);
     if (version && !protocol::is_supported_version(*version)) {
         return reject(
@@ -250,10 +306,8 @@ Action Router::post(const Request& request, std::string_view version_header,
                                      "application/json"),
                       "Content-Type is not application/json");
     }
-    json::parse_options parse_options;
-    parse_options.max_depth = kMaxJsonDepth;
     std::string problem;
-    auto message = parse_json_text(request.body(), problem, parse_options);
+    auto message = protocol::parse_message(request.body(), problem);
     if (!message) {
         return reject(error_response(status::bad_request, "Parse error: " + problem,
                                      protocol::error_code::parse_error),
@@ -268,7 +322,7 @@ Action Router::post(const Request& request, std::string_view version_header,
         return reject(error_response(status::bad_request, "Bad Request: " + *refused),
                       "bad X-MCP-* tool header");
     }
-    dispatch.narrowing = std::get<std::optional<catalog::ToolSelection>>(std::move(narrowing));
+    dispatch.narrowing = std::get<catalog::Narrowing>(std::move(narrowing));
     if (options_.stateless) {
         protocol::SessionOptions session_options;
         session_options.require_initialize = false;
@@ -288,7 +342,7 @@ Action Router::post(const Request& request, std::string_view version_header,
                                          "send initialize first to open a session"),
                           "no session id");
         }
-        if (!sessions_.has_room()) {
+        if (!sessions_.has_room(credential)) {
             auto response = error_response(status::service_unavailable,
                                            "Service Unavailable: too many open sessions",
                                            kTransportErrorCode, request_id(*message));
@@ -364,19 +418,21 @@ Reply Router::conclude(Dispatch& dispatch, std::optional<json::value> reply) {
     }
     if (!dispatch.expects_response) {
         // Only invalid messages draw a reply when no request was sent.
-        out.response =
-            make_response(status::bad_request, json::serialize(*reply), "application/json");
+        out.response = make_response(status::bad_request, protocol::serialize_message(*reply),
+                                     "application/json");
         out.rejection = "invalid JSON-RPC message";
         return out;
     }
-    out.response = make_response(status::ok, json::serialize(*reply), "application/json");
+    out.response =
+        make_response(status::ok, protocol::serialize_message(*reply), "application/json");
     const auto* object = reply->if_object();
     if (!dispatch.creates_session || object == nullptr || !object->contains("result") ||
         !dispatch.session->initialized()) {
         return out;
     }
     const auto& id = dispatch.new_session_id;
-    if (!admit(std::make_shared<HttpSession>(id, dispatch.session, dispatch.owner))) {
+    if (!admit(std::make_shared<HttpSession>(id, dispatch.session, dispatch.owner),
+               dispatch.owner)) {
         auto response = error_response(status::service_unavailable,
                                        "Service Unavailable: too many open sessions",
                                        kTransportErrorCode, object->at("id"));
@@ -436,11 +492,13 @@ std::shared_ptr<const GzipPrefix> Router::gzip_prefix(const protocol::PreparedRe
     return prefix;
 }
 
-bool Router::admit(const std::shared_ptr<HttpSession>& session) {
-    // At the cap the least recently used idle session makes room, so that one client opening
-    // sessions cannot lock the others out; sessions in use are never taken.
+bool Router::admit(const std::shared_ptr<HttpSession>& session,
+                   const std::optional<Credential>& owner) {
+    // At the cap the least recently used idle session of the same credential makes room, so
+    // that one client opening sessions cannot lock out the others of its tenant; sessions in use
+    // and other credentials' sessions are never taken.
     while (!sessions_.insert(session)) {
-        const auto evicted = sessions_.evict_least_recent();
+        const auto evicted = sessions_.evict_least_recent(owner);
         if (!evicted) {
             return false;
         }

@@ -24,6 +24,7 @@
 namespace cmcp::transport::http {
 
 using Request = boost::beast::http::request<boost::beast::http::string_body>;
+using RequestHead = boost::beast::http::request_header<>;
 using Response = boost::beast::http::response<boost::beast::http::string_body>;
 
 // JSON-RPC code for refusals made by the transport, not the session (like the reference SDK).
@@ -57,14 +58,20 @@ struct Dispatch {
     // The bearer credential of this initialize, which the new session is bound to; none when
     // no tokens are configured.
     std::optional<Credential> owner;
-    // The client's X-MCP-* narrowing for this request; absent when it sent none.
-    std::optional<catalog::ToolSelection> narrowing;
+    // The client's X-MCP-* narrowing for this request; empty when it sent none.
+    catalog::Narrowing narrowing;
     protocol::RequestScope scope(TaskRunner* inline_runner = nullptr) const {
-        return {narrowing ? &*narrowing : nullptr, inline_runner};
+        return {narrowing.empty() ? nullptr : &narrowing, inline_runner};
     }
 };
 
 using Action = std::variant<Reply, Dispatch>;
+
+// What the head of a request established before its body was read.
+struct Admission {
+    // The valid bearer token presented to /mcp, as its digest; none without auth.
+    std::optional<Credential> credential;
+};
 
 // The HTTP semantics of the server, free of sockets: a request in, a Reply or a Dispatch out.
 // Endpoints: /mcp (Streamable HTTP), /healthz and /metrics. The last two need no bearer token,
@@ -76,7 +83,16 @@ class Router {
            OriginPolicy origins, BearerAuth auth, SessionStore& sessions, const Metrics& metrics,
            Logger logger);
 
-    // `client` names the peer for the audit log of stateless requests (its address).
+    // Judges a request by its head alone: Host, Origin, headers that must not repeat, a known
+    // path, and for /mcp the bearer token. A refusal is final: the connection answers it
+    // without reading the body (nor inviting it with 100 Continue), so an unauthenticated
+    // client cannot make the server buffer anything.
+    std::variant<Admission, Reply> screen(const RequestHead& head) const;
+    // The whole request, whose head screen() admitted. `client` names the peer for the audit
+    // log of stateless requests (its address).
+    Action route(const Request& request, const Admission& admission,
+                 std::string_view client = "http");
+    // screen() then route(), for callers that hold the whole request already.
     Action route(const Request& request, std::string_view client = "http");
     // The answer to a Dispatch that sent no notifications (so nothing is on the wire yet).
     // `reply` is what the session finished with. Registers a new session on initialize success.
@@ -86,18 +102,19 @@ class Router {
     Reply conclude_prepared(Dispatch& dispatch, protocol::PreparedReply reply);
 
   private:
-    Action route_mcp(const Request& request, std::string_view client);
+    Action route_mcp(const Request& request, const std::optional<Credential>& credential,
+                     std::string_view client);
     // `credential`: the valid bearer token presented, as its digest; none without auth.
     Action post(const Request& request, std::string_view version_header, std::string_view client,
                 const std::optional<Credential>& credential);
     Reply end_session(const Request& request, const std::optional<Credential>& credential);
-    // Stores a new session, evicting the least recently used idle one at the cap; false when
-    // every stored session is busy.
-    bool admit(const std::shared_ptr<HttpSession>& session);
-    // X-MCP-Toolsets / -Tools / -Exclude-Tools / -Readonly as a narrowing (absent when none
+    // Stores a new session, evicting the least recently used idle one of the same owner at the
+    // cap; false when there is none.
+    bool admit(const std::shared_ptr<HttpSession>& session, const std::optional<Credential>& owner);
+    // X-MCP-Toolsets / -Tools / -Exclude-Tools / -Readonly as a narrowing (empty when none
     // was sent), or why they are unusable.
-    std::variant<std::optional<catalog::ToolSelection>, std::string> narrowing_from_headers(
-        const Request& request) const;
+    std::variant<catalog::Narrowing, std::string> narrowing_from_headers(
+        const RequestHead& request) const;
     // The compressed form of a prepared reply's constant part; null when more distinct prepared
     // replies exist than are worth keeping compressed.
     std::shared_ptr<const GzipPrefix> gzip_prefix(const protocol::PreparedReply& reply);

@@ -28,6 +28,13 @@ bool HttpSession::usable_with(const std::optional<Credential>& credential) const
     return credential && same_credential(*owner_, *credential);
 }
 
+bool HttpSession::owned_by(const std::optional<Credential>& owner) const {
+    if (!owner_ || !owner) {
+        return !owner_ && !owner;
+    }
+    return same_credential(*owner_, *owner);
+}
+
 bool HttpSession::busy() const {
     return open_requests_.load() != 0 || session_->calls_in_flight() != 0;
 }
@@ -98,14 +105,14 @@ bool SessionStore::full() const {
     return live_.load() >= max_sessions_;
 }
 
-bool SessionStore::has_room() const {
+bool SessionStore::has_room(const std::optional<Credential>& owner) const {
     if (!full()) {
         return true;
     }
     for (const auto& shard : shards_) {
         std::lock_guard lock(shard.mutex);
         for (const auto& [_, session] : shard.sessions) {
-            if (!session->busy()) {
+            if (!session->busy() && session->owned_by(owner)) {
                 return true;
             }
         }
@@ -172,7 +179,8 @@ std::shared_ptr<HttpSession> SessionStore::remove(std::string_view id,
     return removed;
 }
 
-std::shared_ptr<HttpSession> SessionStore::evict_least_recent() {
+std::shared_ptr<HttpSession> SessionStore::evict_least_recent(
+    const std::optional<Credential>& owner) {
     for (int attempt = 0; attempt < kEvictAttempts; ++attempt) {
         std::shared_ptr<HttpSession> oldest;
         auto oldest_active = std::chrono::steady_clock::time_point::max();
@@ -180,7 +188,7 @@ std::shared_ptr<HttpSession> SessionStore::evict_least_recent() {
             std::lock_guard lock(shard.mutex);
             for (const auto& [_, session] : shard.sessions) {
                 const auto active = session->last_active();
-                if (active < oldest_active && !session->busy()) {
+                if (active < oldest_active && !session->busy() && session->owned_by(owner)) {
                     oldest = session;
                     oldest_active = active;
                 }

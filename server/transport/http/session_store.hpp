@@ -33,6 +33,8 @@ class HttpSession {
     // True when a request presenting `credential` may use the session: it is the one that
     // opened it, or the session was opened without one.
     bool usable_with(const std::optional<Credential>& credential) const;
+    // True when `owner` opened it: the same credential, or none on both sides.
+    bool owned_by(const std::optional<Credential>& owner) const;
     // True while a request is open on it or a tool call runs.
     bool busy() const;
     std::chrono::steady_clock::time_point last_active() const;
@@ -78,9 +80,9 @@ class SessionStore {
                  CountObserver on_count);
 
     bool full() const;
-    // True when a new session could be stored: below the cap, or some session is not busy and
-    // could be evicted. Scans the shards only at the cap.
-    bool has_room() const;
+    // True when a new session of `owner` could be stored: below the cap, or one of its own
+    // sessions is not busy and could be evicted. Scans the shards only at the cap.
+    bool has_room(const std::optional<Credential>& owner = std::nullopt) const;
     std::size_t size() const { return live_.load(); }
     // False when max_sessions are already live (the session is then not stored).
     bool insert(std::shared_ptr<HttpSession> session);
@@ -93,10 +95,12 @@ class SessionStore {
     // ends its calls.
     std::shared_ptr<HttpSession> remove(std::string_view id,
                                         const std::optional<Credential>& credential = std::nullopt);
-    // Removes and returns the least recently used session that is not busy, to make room at
-    // the cap; null when every session is busy. The caller ends its calls. Scans every shard,
-    // which is fine since this only happens at the cap.
-    std::shared_ptr<HttpSession> evict_least_recent();
+    // Removes and returns the least recently used session of `owner` that is not busy, to make
+    // room at the cap for another of its sessions; null when each of them is busy (or it has
+    // none): one credential's clients never log another's out. The caller ends its calls.
+    // Scans every shard, which is fine since this only happens at the cap.
+    std::shared_ptr<HttpSession> evict_least_recent(
+        const std::optional<Credential>& owner = std::nullopt);
     // Removes the sessions idle for longer than the timeout and returns them.
     std::vector<std::shared_ptr<HttpSession>> reap(std::chrono::steady_clock::time_point now);
     std::vector<std::shared_ptr<HttpSession>> snapshot() const;

@@ -1,6 +1,6 @@
 #include "transport/http/sse.hpp"
 
-#include <boost/json/serialize.hpp>
+#include "protocol/jsonrpc.hpp"
 
 namespace cmcp::transport::http {
 
@@ -8,7 +8,7 @@ std::string sse_event(std::string_view id, const boost::json::value& message) {
     std::string event = "id: ";
     event += id;
     event += "\nevent: message\ndata: ";
-    event += boost::json::serialize(message);
+    event += protocol::serialize_message(message);
     event += "\n\n";
     return event;
 }

@@ -3,8 +3,9 @@
 #include <poll.h>
 #include <unistd.h>
 
-#include <boost/json/serialize.hpp>
 #include <cerrno>
+
+#include "protocol/jsonrpc.hpp"
 
 namespace cmcp::transport::stdio {
 
@@ -14,7 +15,7 @@ constexpr int kWritablePollMs = 1000;
 }  // namespace
 
 bool LineWriter::write(const boost::json::value& message) {
-    return write_text(boost::json::serialize(message));
+    return write_text(protocol::serialize_message(message));
 }
 
 bool LineWriter::write_text(std::string line) {
