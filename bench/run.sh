@@ -62,9 +62,7 @@ if [ ! -d bench/ts-server/node_modules/@modelcontextprotocol/sdk ]; then
 fi
 
 if [ "${SKIP_BUILD:-0}" != 1 ]; then
-    # -Wno-restrict: GCC 12 reports a false -Wrestrict inside std::string at -O3, which the
-    # project's -Werror turns into a failed Release build.
-    cmake -S . -B "$build_dir" -DCMAKE_BUILD_TYPE=Release -DCMAKE_CXX_FLAGS=-Wno-restrict \
+    cmake -S . -B "$build_dir" -DCMAKE_BUILD_TYPE=Release -DCMCP_WERROR=ON \
         -DCMCP_BUILD_TESTS=OFF -DCMCP_BUILD_BENCH=ON >/dev/null
     cmake --build "$build_dir" -j 2 --target credentials-mcp credentials_mcp_dispatch_count
 fi

@@ -17,5 +17,5 @@ if [ "${1:-}" = "--sanitize" ]; then
     shift
 fi
 jobs=$(nproc 2>/dev/null || echo 2)
-cmake -S . -B "$build_dir" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMCP_SANITIZE="$sanitize" "${flags[@]}" >/dev/null
+cmake -S . -B "$build_dir" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMCP_WERROR=ON -DCMCP_SANITIZE="$sanitize" "${flags[@]}" >/dev/null
 cmake --build "$build_dir" -j "$jobs" "$@"

@@ -60,7 +60,7 @@ dictionary_of() {
 echo "== fuzz: build ($build, clang -O1, ASan + UBSan + libFuzzer)"
 build_start=$(date +%s)
 # -O1 and line tables only: compiles fast, runs fast enough, and stack traces keep file:line.
-CC=clang CXX=clang++ cmake -S . -B "$build" -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+CC=clang CXX=clang++ cmake -S . -B "$build" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMCP_WERROR=ON \
     -DCMAKE_CXX_FLAGS_RELWITHDEBINFO="-O1 -gline-tables-only" \
     -DCMCP_BUILD_TESTS=OFF -DCMCP_BUILD_FUZZ=ON >/dev/null
 # shellcheck disable=SC2086  # targets is a word list

@@ -7,6 +7,7 @@
 #include <string_view>
 
 #include "support/json_text.hpp"
+#include "support/text.hpp"
 
 namespace cmcp::catalog {
 namespace json = boost::json;
@@ -22,7 +23,7 @@ constexpr std::size_t kMaxEchoedName = 64;
 constexpr std::size_t kMaxReportedProblems = 20;
 
 std::string quote_name(std::string_view name) {
-    return "`" + std::string(name) + "`";
+    return concat({"`", name, "`"});
 }
 
 std::size_t edit_distance(std::string_view a, std::string_view b) {
@@ -140,9 +141,9 @@ std::string argument_label(std::string_view pointer) {
             return c >= '0' && c <= '9';
         });
         if (index) {
-            label += "[" + std::string(token) + "]";
+            label += concat({"[", token, "]"});
         } else {
-            label += (label.empty() ? "" : ".") + std::string(token);
+            label += concat({label.empty() ? "" : ".", token});
         }
         start = end + 1;
     }
@@ -216,7 +217,7 @@ void check_required(const Tool& tool, const json::object& arguments, ProblemList
             continue;
         }
         std::string line = "missing required argument " + quote_name(name);
-        if (const auto* property = subschema_at(schema, "/" + std::string(name))) {
+        if (const auto* property = subschema_at(schema, concat({"/", name}))) {
             line += ": " + describe_schema(*property);
             if (const auto* description = property->if_contains("description");
                 description != nullptr && description->is_string()) {

@@ -78,6 +78,19 @@ std::size_t utf8_sequence_length(std::string_view text) {
 
 }  // namespace
 
+std::string concat(std::initializer_list<std::string_view> pieces) {
+    std::size_t size = 0;
+    for (const auto piece : pieces) {
+        size += piece.size();
+    }
+    std::string out;
+    out.reserve(size);
+    for (const auto piece : pieces) {
+        out.append(piece);
+    }
+    return out;
+}
+
 int hex_digit_value(char c) {
     if (c >= '0' && c <= '9') {
         return c - '0';

@@ -1,6 +1,7 @@
 #include "upstream/credentials.hpp"
 
 #include <algorithm>
+#include <array>
 #include <boost/json/serialize.hpp>
 #include <boost/json/string.hpp>
 #include <cctype>
@@ -13,7 +14,6 @@ namespace {
 
 constexpr std::string_view kWhitespace = " \t\r\n\v\f";
 constexpr std::string_view kBearer = "Bearer ";
-
 
 // The four hex digits of a \uXXXX escape starting at text[at], or -1.
 long unicode_escape(std::string_view text, std::size_t at) {
@@ -31,23 +31,56 @@ long unicode_escape(std::string_view text, std::size_t at) {
     return code;
 }
 
-void append_utf8(std::string& out, long code) {
+// The UTF-8 bytes of a code point; returns how many of `out` it used.
+std::size_t encode_utf8(long code, std::array<char, 4>& out) {
     const auto unit = [](long bits) { return static_cast<char>(bits); };
     if (code < 0x80) {
-        out.push_back(unit(code));
-    } else if (code < 0x800) {
-        out.push_back(unit(0xC0 | (code >> 6)));
-        out.push_back(unit(0x80 | (code & 0x3F)));
-    } else if (code < 0x10000) {
-        out.push_back(unit(0xE0 | (code >> 12)));
-        out.push_back(unit(0x80 | ((code >> 6) & 0x3F)));
-        out.push_back(unit(0x80 | (code & 0x3F)));
-    } else {
-        out.push_back(unit(0xF0 | (code >> 18)));
-        out.push_back(unit(0x80 | ((code >> 12) & 0x3F)));
-        out.push_back(unit(0x80 | ((code >> 6) & 0x3F)));
-        out.push_back(unit(0x80 | (code & 0x3F)));
+        out[0] = unit(code);
+        return 1;
     }
+    if (code < 0x800) {
+        out[0] = unit(0xC0 | (code >> 6));
+        out[1] = unit(0x80 | (code & 0x3F));
+        return 2;
+    }
+    if (code < 0x10000) {
+        out[0] = unit(0xE0 | (code >> 12));
+        out[1] = unit(0x80 | ((code >> 6) & 0x3F));
+        out[2] = unit(0x80 | (code & 0x3F));
+        return 3;
+    }
+    out[0] = unit(0xF0 | (code >> 18));
+    out[1] = unit(0x80 | ((code >> 12) & 0x3F));
+    out[2] = unit(0x80 | ((code >> 6) & 0x3F));
+    out[3] = unit(0x80 | (code & 0x3F));
+    return 4;
+}
+
+// What one escape (text[at] is its backslash) stands for: \n, \/, \u002d, a surrogate pair...
+// `consumed` is its length in `text`. An escape that is not JSON stands for itself.
+std::string_view unescape_one(std::string_view text, std::size_t at, std::array<char, 4>& scratch,
+                              std::size_t& consumed) {
+    consumed = 2;
+    const char kind = text[at + 1];
+    constexpr std::string_view kSimple = "n\nr\rt\tb\bf\f//\\\\\"\"";
+    for (std::size_t i = 0; i + 1 < kSimple.size(); i += 2) {
+        if (kSimple[i] == kind) {
+            return kSimple.substr(i + 1, 1);
+        }
+    }
+    long code = kind == 'u' ? unicode_escape(text, at) : -1;
+    if (code < 0) {
+        return text.substr(at, 2);
+    }
+    consumed = 6;
+    if (code >= 0xD800 && code < 0xDC00) {
+        const long low = unicode_escape(text, at + 6);
+        if (low >= 0xDC00 && low < 0xE000) {
+            code = 0x10000 + ((code - 0xD800) << 10) + (low - 0xDC00);
+            consumed = 12;
+        }
+    }
+    return {scratch.data(), encode_utf8(code, scratch)};
 }
 
 // `text` with every JSON string escape decoded (\n, \/, \u002d, surrogate pairs...), and for
@@ -63,10 +96,7 @@ Decoded decode_json_escapes(std::string_view text) {
     Decoded out;
     out.bytes.reserve(text.size());
     out.origin.reserve(text.size() + 1);
-    auto emit = [&out](std::size_t from, std::string_view produced) {
-        out.bytes += produced;
-        out.origin.insert(out.origin.end(), produced.size(), from);
-    };
+    std::array<char, 4> scratch{};
     for (std::size_t i = 0; i < text.size();) {
         if (text[i] != '\\' || i + 1 >= text.size()) {
             out.bytes.push_back(text[i]);
@@ -74,52 +104,11 @@ Decoded decode_json_escapes(std::string_view text) {
             ++i;
             continue;
         }
-        std::string produced;
-        std::size_t length = 2;
-        switch (text[i + 1]) {
-            case 'n':
-                produced = "\n";
-                break;
-            case 'r':
-                produced = "\r";
-                break;
-            case 't':
-                produced = "\t";
-                break;
-            case 'b':
-                produced = "\b";
-                break;
-            case 'f':
-                produced = "\f";
-                break;
-            case '/':
-            case '\\':
-            case '"':
-                produced = std::string(1, text[i + 1]);
-                break;
-            case 'u': {
-                long code = unicode_escape(text, i);
-                if (code < 0) {
-                    produced = text.substr(i, 2);
-                    break;
-                }
-                length = 6;
-                if (code >= 0xD800 && code < 0xDC00) {
-                    const long low = unicode_escape(text, i + 6);
-                    if (low >= 0xDC00 && low < 0xE000) {
-                        code = 0x10000 + ((code - 0xD800) << 10) + (low - 0xDC00);
-                        length = 12;
-                    }
-                }
-                append_utf8(produced, code);
-                break;
-            }
-            default:
-                produced = text.substr(i, 2);
-                break;
-        }
-        emit(i, produced);
-        i += length;
+        std::size_t consumed = 0;
+        const auto produced = unescape_one(text, i, scratch, consumed);
+        out.bytes.append(produced);
+        out.origin.insert(out.origin.end(), produced.size(), i);
+        i += consumed;
     }
     out.origin.push_back(text.size());
     return out;

@@ -9,6 +9,7 @@
 #include <chrono>
 
 #include "catalog_test_support.hpp"
+#include "support/text.hpp"
 #include "testing/fakes.hpp"
 #include "testing/json.hpp"
 
@@ -303,8 +304,8 @@ TEST(ArgumentCheck, DotSegmentsInPathArgumentsAreRefused) {
                 SCOPED_TRACE(served.definition.name + "." + argument.name + "=" + value);
                 const auto message = refused(served.definition.name,
                                              with(served.definition.name, argument.name, value));
-                EXPECT_THAT(message, HasSubstr("`" + argument.name + "`"));
-                EXPECT_THAT(message, HasSubstr("\"" + std::string(value) + "\""));
+                EXPECT_THAT(message, HasSubstr(concat({"`", argument.name, "`"})));
+                EXPECT_THAT(message, HasSubstr(concat({"\"", value, "\""})));
             }
         }
     }
