@@ -30,6 +30,7 @@ int serve_http(const config::Config& config, std::vector<std::string> auth_token
     options.max_connections = settings.max_connections;
     options.io_threads = settings.io_threads;
     options.shutdown_grace = config.shutdown_grace;
+    options.drain_period = settings.drain_period;
     options.spin = std::move(spin);
 
     transport::http::HttpServer server(services, options, metrics, logger);

@@ -119,6 +119,7 @@ constexpr Option kOptions[] = {
     {"--workers", true, [](Config& c, const std::string& v) { return number_option<std::size_t>(v, "--workers", 1, 1024, c.worker_threads); }},
     {"--max-queued-calls", true, [](Config& c, const std::string& v) { return number_option<std::size_t>(v, "--max-queued-calls", 1, 1000000, c.max_queued_calls); }},
     {"--max-message-bytes", true, [](Config& c, const std::string& v) { return number_option<std::size_t>(v, "--max-message-bytes", 1024, 1U << 30U, c.max_message_bytes); }},
+    {"--drain-seconds", true, [](Config& c, const std::string& v) { return duration_option(v, "--drain-seconds", 0, 3600, c.http.drain_period); }},
     {"--shutdown-grace", true, [](Config& c, const std::string& v) { return duration_option(v, "--shutdown-grace", 0, 3600, c.shutdown_grace); }},
     {"--connect-timeout-ms", true, [](Config& c, const std::string& v) { return duration_option(v, "--connect-timeout-ms", 1, 600000, c.upstream.connect_timeout); }},
     {"--read-timeout-ms", true, [](Config& c, const std::string& v) { return duration_option(v, "--read-timeout-ms", 1, 600000, c.upstream.read_timeout); }},
@@ -263,6 +264,12 @@ class Parser {
                 return error;
             }
         }
+        if (auto drain = env("CREDENTIALS_MCP_DRAIN_SECONDS")) {
+            if (auto error = duration_option(*drain, "CREDENTIALS_MCP_DRAIN_SECONDS", 0, 3600,
+                                             config_.http.drain_period)) {
+                return error;
+            }
+        }
         if (auto level = env("CREDENTIALS_MCP_LOG_LEVEL")) {
             const auto parsed = parse_log_level(*level);
             if (!parsed) {
@@ -335,6 +342,7 @@ std::vector<std::string_view> environment_variables() {
             "CREDENTIALS_MCP_EXCLUDE_TOOLS",
             "CREDENTIALS_MCP_READ_ONLY",
             "CREDENTIALS_MCP_LOG_LEVEL",
+            "CREDENTIALS_MCP_DRAIN_SECONDS",
             "CREDENTIALS_MCP_AUDIT_LOG",
             "CREDENTIALS_MCP_MAX_RESULT_BYTES"};
 }

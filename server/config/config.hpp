@@ -36,7 +36,8 @@ struct HttpSettings {
     std::chrono::seconds header_timeout{10};
     std::chrono::seconds idle_connection_timeout{60};
     std::size_t max_connections = 512;
-    unsigned io_threads = 0;  // 0: one per core
+    unsigned io_threads = 0;               // 0: one per core
+    std::chrono::seconds drain_period{0};  // --drain-seconds: serve unready before stopping
 };
 
 struct UpstreamSettings {

@@ -63,22 +63,28 @@ Behaviour (both modes):
                            (default 4, exponential backoff with jitter).
 
 HTTP mode:
-  --listen HOST:PORT       Address to serve (default 127.0.0.1:9090); /mcp, /healthz, /metrics.
-                           Also the address of `sandbox` (port 0: any free port).
+  --listen HOST:PORT       Address to serve (default 127.0.0.1:9090); /mcp, /healthz (alive),
+                           /readyz (ready for traffic), /metrics. Also the address of
+                           `sandbox` (port 0: any free port).
   --stateless              No sessions: every request is self-contained (for load balancers).
   --auth-token-file PATH   Accepted bearer tokens, one per line.     Env CREDENTIALS_MCP_AUTH_TOKEN_FILE
                            Env CREDENTIALS_MCP_AUTH_TOKENS takes a comma-separated list.
   --allow-unauthenticated  Allow a non-loopback --listen without bearer tokens (logs a warning).
   --allowed-origins LIST   Extra allowed Origin values (default: localhost, 127.0.0.1, [::1]).
   --allowed-hosts LIST     Extra allowed Host names (default: localhost, 127.0.0.1, [::1]).
-  --max-sessions N         Live sessions; at the cap the least recently used idle one is
-                           evicted (default 1000).
+  --max-sessions N         Live sessions; at the cap the least recently used idle session
+                           of the same bearer token is evicted (default 1000).
   --session-idle-timeout S Seconds before an idle session expires (default 1800).
   --max-body-bytes N       Largest request body (default 4194304).
   --max-connections N      Concurrent connections (default 512).
   --io-threads N           I/O threads (default: one per core). A tool call without a
                            progress token runs on the I/O thread that read it while
                            another one stays free.
+  --drain-seconds S        On SIGTERM/SIGINT, first keep serving for S seconds with /readyz
+                           answering 503 and every response closing its connection, so a
+                           load balancer takes the replica out; then stop accepting, let
+                           calls finish (--shutdown-grace) and exit. A second signal stops
+                           at once. Default 0.                 Env CREDENTIALS_MCP_DRAIN_SECONDS
 
 Upstream credentials and defaults (environment only):
   SCW_SECRET_KEY           Scaleway API secret key (also read: SCALEWAY_API_KEY).

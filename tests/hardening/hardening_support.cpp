@@ -164,6 +164,10 @@ std::optional<int> ServerProcess::stop(std::chrono::milliseconds timeout) {
     if (alive()) {
         ::kill(pid_, SIGTERM);
     }
+    return wait_exit(timeout);
+}
+
+std::optional<int> ServerProcess::wait_exit(std::chrono::milliseconds timeout) {
     const auto deadline = std::chrono::steady_clock::now() + timeout;
     while (alive() && std::chrono::steady_clock::now() < deadline) {
         std::this_thread::sleep_for(10ms);

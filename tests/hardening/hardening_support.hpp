@@ -67,6 +67,8 @@ class ServerProcess {
     bool alive();
     // SIGTERM, then the exit status (exit code, or 128 + signal); nullopt if it did not exit.
     std::optional<int> stop(std::chrono::milliseconds timeout = std::chrono::seconds(20));
+    // Waits for the process to exit on its own (after a signal the test sent).
+    std::optional<int> wait_exit(std::chrono::milliseconds timeout);
     long rss_kb() const;       // VmRSS
     long peak_rss_kb() const;  // VmHWM
     int open_fds() const;

@@ -575,7 +575,7 @@ void Connection::on_notify(json::object notification) {
         sse_head_.emplace(beast_http::status::ok, 11);
         sse_head_->set(beast_http::field::content_type, "text/event-stream");
         sse_head_->set(beast_http::field::cache_control, "no-cache");
-        sse_head_->keep_alive(keep_alive_ && !closing_);
+        sse_head_->keep_alive(reusable());
         sse_head_->chunked(true);
         sse_serializer_.emplace(*sse_head_);
     }
@@ -623,6 +623,11 @@ void Connection::on_finish_prepared(protocol::PreparedReply reply) {
     }
     exchange_.reset();
     send_concluded([&] { return context_.router.conclude_prepared(*dispatch_, std::move(reply)); });
+}
+
+bool Connection::reusable() const {
+    // While draining, a client (or balancer) is told to take its next request elsewhere.
+    return keep_alive_ && !closing_ && context_.readiness.ready();
 }
 
 std::string Connection::next_event_id() {
@@ -690,7 +695,7 @@ void Connection::send_reply(Reply reply) {
     phase_ = Phase::writing;
     auto& response = reply.response;
     response.version(11);
-    response.keep_alive(keep_alive_ && !closing_);
+    response.keep_alive(reusable());
     const bool keep_alive = response.keep_alive();
     log_request(response.result_int(), reply.rejection, reply.session_id);
     stream_.expires_after(kWriteTimeout);

@@ -26,6 +26,7 @@
 #include "support/task_runner.hpp"
 #include "transport/http/http_options.hpp"
 #include "transport/http/metrics.hpp"
+#include "transport/http/readiness.hpp"
 #include "transport/http/router.hpp"
 
 namespace cmcp::transport::http {
@@ -58,6 +59,7 @@ struct ConnectionContext {
     ConnectionRegistry& registry;
     std::atomic<std::uint64_t>& next_stream;  // numbers SSE streams, for event ids
     TaskRunner& inline_calls;                 // may run a tool call on the I/O thread
+    const Readiness& readiness;               // once draining, every response closes
 };
 
 // Where a session sends what one POST caused. It posts to the connection's strand, so the
@@ -142,6 +144,8 @@ class Connection : public std::enable_shared_from_this<Connection> {
     void discard_input();
     void log_request(int status, std::string_view rejection, std::string_view session_id);
     std::string next_event_id();
+    // Whether the connection may carry another request after this one.
+    bool reusable() const;
     void close();
     void set_answering(bool answering);
 

@@ -26,6 +26,10 @@ struct HttpServerOptions {
     std::size_t max_connections = 512;
     unsigned io_threads = 0;  // 0 = std::thread::hardware_concurrency()
     std::chrono::seconds shutdown_grace{10};
+    // On the first stop request: serve on for this long with /readyz answering 503 and every
+    // response closing its connection, so that a load balancer takes the replica out before it
+    // stops accepting. Zero: stop accepting at once. A second stop request cuts it short.
+    std::chrono::seconds drain_period{0};
     // Shared with the upstream client; null: waits for a client's next request always sleep.
     // A keep-alive connection spins only while its client's recent requests followed the
     // replies within the budget's time (an agent's calls one after another).

@@ -66,6 +66,7 @@ class HttpServer::Core {
   private:
     enum class Drain { grace, cancelling };
 
+    void begin_drain();
     void accept();
     void on_accept(boost::system::error_code ec, tcp::socket socket);
     void refuse(tcp::socket socket);
@@ -87,6 +88,7 @@ class HttpServer::Core {
     // Tool calls may borrow all I/O threads but one (see BoundedInlineRunner).
     BoundedInlineRunner inline_calls_{thread_count(options_.io_threads) - 1};
     std::atomic<std::uint64_t> next_stream_{1};
+    Readiness readiness_;
     std::optional<Router> router_;
     std::optional<ConnectionContext> context_;
 
@@ -95,11 +97,13 @@ class HttpServer::Core {
     tcp::acceptor acceptor_;
     net::steady_timer reap_timer_;
     net::steady_timer drain_timer_;
+    net::steady_timer drain_period_timer_;
     net::steady_timer accept_retry_timer_;
     std::optional<net::executor_work_guard<net::io_context::executor_type>> work_;
     unsigned short port_ = 0;
 
-    std::atomic<bool> stopping_{false};
+    std::atomic<bool> stopping_{false};  // no longer accepting
+    std::atomic<int> stop_requests_{0};
     std::atomic<bool> ran_{false};
     Drain drain_ = Drain::grace;
     std::chrono::steady_clock::time_point drain_deadline_;
@@ -118,6 +122,7 @@ HttpServer::Core::Core(const protocol::Services& services, HttpServerOptions opt
       acceptor_(control_),
       reap_timer_(control_),
       drain_timer_(control_),
+      drain_period_timer_(control_),
       accept_retry_timer_(control_) {
     const std::string where = options_.host + ":" + std::to_string(options_.port);
     boost::system::error_code ec;
@@ -141,9 +146,9 @@ HttpServer::Core::Core(const protocol::Services& services, HttpServerOptions opt
     router_.emplace(
         services_, options_,
         OriginPolicy(options_.host, port_, options_.allowed_hosts, options_.allowed_origins),
-        BearerAuth(options_.auth_tokens), sessions_, metrics_, logger_);
+        BearerAuth(options_.auth_tokens), sessions_, metrics_, readiness_, logger_);
     context_.emplace(ConnectionContext{*router_, metrics_, logger_, options_, connections_,
-                                       next_stream_, inline_calls_});
+                                       next_stream_, inline_calls_, readiness_});
     metrics_.set_live_sessions(0);
     logger_->info("listening on http://{}:{}/mcp ({}, {})", options_.host, port_,
                   options_.stateless ? "stateless" : "sessions",
@@ -189,10 +194,29 @@ void HttpServer::Core::run_loop() {
 }
 
 void HttpServer::Core::stop() {
+    const int request = stop_requests_.fetch_add(1);
+    if (request == 0 && options_.drain_period.count() > 0) {
+        net::post(control_, [this] { begin_drain(); });
+        return;
+    }
     if (stopping_.exchange(true)) {
         return;
     }
     net::post(control_, [this] { begin_shutdown(); });
+}
+
+void HttpServer::Core::begin_drain() {
+    readiness_.start_draining();
+    logger_->info(
+        "draining for {} s: /readyz answers 503 and responses close their connections while "
+        "requests are still served; then the server stops accepting (signal again to stop now)",
+        options_.drain_period.count());
+    drain_period_timer_.expires_after(options_.drain_period);
+    drain_period_timer_.async_wait([this](boost::system::error_code ec) {
+        if (!ec && !stopping_.exchange(true)) {
+            begin_shutdown();
+        }
+    });
 }
 
 void HttpServer::Core::accept() {
@@ -267,6 +291,8 @@ void HttpServer::Core::begin_shutdown() {
                   connections_.size(), options_.shutdown_grace.count());
     boost::system::error_code ignored;
     acceptor_.close(ignored);
+    readiness_.start_draining();
+    drain_period_timer_.cancel();
     reap_timer_.cancel();
     accept_retry_timer_.cancel();
     for (const auto& connection : connections_.snapshot()) {

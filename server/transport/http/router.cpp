@@ -129,13 +129,14 @@ Response error_response(status code, std::string_view message, int error_code,
 
 Router::Router(const protocol::Services& services, const HttpServerOptions& options,
                OriginPolicy origins, BearerAuth auth, SessionStore& sessions,
-               const Metrics& metrics, Logger logger)
+               const Metrics& metrics, const Readiness& readiness, Logger logger)
     : services_(services),
       options_(options),
       origins_(std::move(origins)),
       auth_(std::move(auth)),
       sessions_(sessions),
       metrics_(metrics),
+      readiness_(readiness),
       logger_(std::move(logger)) {}
 
 std::variant<catalog::Narrowing, std::string> Router::narrowing_from_headers(
@@ -206,7 +207,7 @@ std::variant<Admission, Reply> Router::screen(const RequestHead& head) const {
                       "Origin not allowed");
     }
     const auto path = path_of(head.target());
-    if (path == "/healthz" || path == "/metrics") {
+    if (path == "/healthz" || path == "/readyz" || path == "/metrics") {
         return Admission{};
     }
     if (path != kMcpPath) {
@@ -247,6 +248,19 @@ Action Router::route(const Request& request, const Admission& admission, std::st
             return method_not_allowed("GET");
         }
         return Reply{make_response(status::ok, R"({"status":"ok"})", "application/json"), "", ""};
+    }
+    if (path == "/readyz") {
+        if (request.method() != beast_http::verb::get) {
+            return method_not_allowed("GET");
+        }
+        if (!readiness_.ready()) {
+            // Expected while draining, so not worth a warning per probe.
+            return Reply{make_response(status::service_unavailable, R"({"status":"draining"})",
+                                       "application/json"),
+                         "", ""};
+        }
+        return Reply{make_response(status::ok, R"({"status":"ready"})", "application/json"), "",
+                     ""};
     }
     if (path == "/metrics") {
         if (request.method() != beast_http::verb::get) {

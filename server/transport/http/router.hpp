@@ -19,6 +19,7 @@
 #include "transport/http/metrics.hpp"
 #include "transport/http/origin_policy.hpp"
 #include "transport/http/prepared_body.hpp"
+#include "transport/http/readiness.hpp"
 #include "transport/http/session_store.hpp"
 
 namespace cmcp::transport::http {
@@ -74,14 +75,15 @@ struct Admission {
 };
 
 // The HTTP semantics of the server, free of sockets: a request in, a Reply or a Dispatch out.
-// Endpoints: /mcp (Streamable HTTP), /healthz and /metrics. The last two need no bearer token,
-// so that probes and scrapers work without the MCP credential; they reveal no session data.
+// Endpoints: /mcp (Streamable HTTP), /healthz (alive), /readyz (wants traffic: 503 once a drain
+// started) and /metrics. The last three need no bearer token, so that probes and scrapers work
+// without the MCP credential; they reveal no session data.
 // Thread-safe.
 class Router {
   public:
     Router(const protocol::Services& services, const HttpServerOptions& options,
            OriginPolicy origins, BearerAuth auth, SessionStore& sessions, const Metrics& metrics,
-           Logger logger);
+           const Readiness& readiness, Logger logger);
 
     // Judges a request by its head alone: Host, Origin, headers that must not repeat, a known
     // path, and for /mcp the bearer token. A refusal is final: the connection answers it
@@ -125,6 +127,7 @@ class Router {
     const BearerAuth auth_;
     SessionStore& sessions_;
     const Metrics& metrics_;
+    const Readiness& readiness_;
     Logger logger_;
 
     // Keyed by the prepared reply's constant pieces; each entry keeps its body alive, so a key
