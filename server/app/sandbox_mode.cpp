@@ -7,6 +7,13 @@
 
 namespace cmcp::app {
 
+namespace {
+// The standalone sandbox serves whole fleets in tests (several replicas, each with a pool of
+// keep-alive connections and scripted slow answers); cpp-httplib's default of 8 threads made
+// the ninth concurrent client wait.
+constexpr std::size_t kStandaloneThreads = 128;
+}  // namespace
+
 int serve_sandbox(const config::Config& config, const config::EnvLookup& env, StopHandle& stop,
                   const Logger& logger) {
     // The same variables the MCP server sends from, so one environment configures both ends.
@@ -22,6 +29,7 @@ int serve_sandbox(const config::Config& config, const config::EnvLookup& env, St
     options.planetscale_authorization = std::move(*credentials.planetscale_authorization);
     options.host = config.http.host;
     options.port = config.http.port;
+    options.threads = kStandaloneThreads;
 
     std::mutex mutex;
     std::condition_variable stopped_signal;

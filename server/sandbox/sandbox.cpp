@@ -314,6 +314,12 @@ Sandbox::Impl::Impl(Options options)
             apply(json_reply(500, {{"message", "sandbox internal error"}, {"type", "internal"}}),
                   response);
         });
+    if (options_.threads > 0) {
+        // cpp-httplib takes ownership of the queue it is handed.
+        server_.new_task_queue = [threads = options_.threads] {
+            return std::make_unique<httplib::ThreadPool>(threads).release();
+        };
+    }
     server_.set_payload_max_length(kMaxBodyBytes);
     server_.set_tcp_nodelay(true);
     // Idle keep-alive connections hold up shutdown until they time out; keep that short.

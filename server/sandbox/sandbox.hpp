@@ -81,6 +81,9 @@ struct Options {
     bool record_requests = false;
     std::size_t max_recorded_requests = kDefaultMaxRecordedRequests;  // oldest dropped first
     std::size_t max_objects_per_collection = kDefaultMaxObjectsPerCollection;
+    // Threads serving requests; each keep-alive connection holds one while it is open, and a
+    // scripted delay holds one for its length. 0: cpp-httplib's default (at least 8).
+    std::size_t threads = 0;
 };
 
 // An in-memory stand-in for the Scaleway and PlanetScale endpoints the tools call, served over
