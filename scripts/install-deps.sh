@@ -20,7 +20,8 @@ packages=(
 want_test_tools=0
 if [ "${1:-}" = "--test-tools" ]; then
     want_test_tools=1
-    packages+=(clang libclang-rt-14-dev)
+    # haproxy: the fleet failover test and the deploy/ configuration check.
+    packages+=(clang libclang-rt-14-dev haproxy)
     command -v npm >/dev/null 2>&1 || packages+=(nodejs npm)
 fi
 
@@ -34,6 +35,20 @@ if [ "${#missing[@]}" -gt 0 ]; then
     echo "install-deps: installing ${missing[*]}"
     "${sudo_cmd[@]}" apt-get update -qq
     DEBIAN_FRONTEND=noninteractive "${sudo_cmd[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}"
+fi
+
+if [ "$want_test_tools" -eq 1 ] && [ ! -x /usr/sbin/nginx ] && [ ! -x tests/node/.tools/nginx/usr/sbin/nginx ]; then
+    # The deploy/ check needs the nginx binary, not a running nginx: installing the package
+    # would start one on port 80. Unpack Debian's package instead.
+    echo "install-deps: unpacking nginx for the deploy/ configuration check"
+    download=$(mktemp -d)
+    (cd "$download" && apt-get download -qq nginx 2>/dev/null) || {
+        "${sudo_cmd[@]}" apt-get update -qq
+        (cd "$download" && apt-get download -qq nginx 2>/dev/null)
+    }
+    mkdir -p tests/node/.tools/nginx
+    dpkg-deb -x "$download"/nginx_*.deb tests/node/.tools/nginx
+    rm -rf "$download"
 fi
 
 if [ "$want_test_tools" -eq 1 ]; then
