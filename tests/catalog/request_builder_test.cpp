@@ -9,6 +9,7 @@
 #include <set>
 
 #include "catalog_test_support.hpp"
+#include "support/text.hpp"
 #include "testing/fakes.hpp"
 #include "testing/json.hpp"
 
@@ -177,7 +178,7 @@ TEST(RequestBuilder, QueryValuesWithDelimitersAreEncodedByTarget) {
 TEST(RequestBuilder, TargetWithoutQueryIsThePath) {
     const auto request =
         build_request(tool_named(catalog(), "get-jwt").definition, {{"jti", std::string(kJti)}});
-    EXPECT_EQ(request.target(), "/iam/v1alpha1/jwts/" + std::string(kJti));
+    EXPECT_EQ(request.target(), concat({"/iam/v1alpha1/jwts/", kJti}));
 }
 
 TEST(RequestBuilder, BooleansAndIntegersInTheQuery) {

@@ -179,8 +179,10 @@ TEST(SandboxRecording, LowerCasesHeaderNamesAndKeepsValues) {
     EXPECT_EQ(request.header("accept"), "application/json");
     EXPECT_EQ(request.header("absent"), "");
     for (const auto& [name, value] : request.headers) {
-        EXPECT_EQ(name, [&] {
-            std::string lowered = name;
+        // Copied: clang 14 cannot capture a structured binding in a lambda.
+        const std::string& header_name = name;
+        EXPECT_EQ(name, [&header_name] {
+            std::string lowered = header_name;
             for (char& c : lowered) {
                 c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
             }
