@@ -133,6 +133,10 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     const auto stateless_options = make_options(true);
     const auto stateful_options = make_options(false);
     http::Metrics metrics;
+    http::Readiness readiness;
+    if (size % 7 == 0) {
+        readiness.start_draining();  // /readyz answers 503 too
+    }
     http::SessionStore stateless_store(stateless_options.max_sessions,
                                        stateless_options.session_idle_timeout, {});
     http::SessionStore stateful_store(stateful_options.max_sessions,
@@ -143,12 +147,14 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         env.services, stateless_options,
         http::OriginPolicy(stateless_options.host, stateless_options.port,
                            stateless_options.allowed_hosts, stateless_options.allowed_origins),
-        http::BearerAuth(stateless_options.auth_tokens), stateless_store, metrics, env.logger);
+        http::BearerAuth(stateless_options.auth_tokens), stateless_store, metrics, readiness,
+        env.logger);
     http::Router stateful(
         env.services, stateful_options,
         http::OriginPolicy(stateful_options.host, stateful_options.port,
                            stateful_options.allowed_hosts, stateful_options.allowed_origins),
-        http::BearerAuth(stateful_options.auth_tokens), stateful_store, metrics, env.logger);
+        http::BearerAuth(stateful_options.auth_tokens), stateful_store, metrics, readiness,
+        env.logger);
 
     const std::string_view input(reinterpret_cast<const char*>(data), size);
     std::size_t offset = 0;

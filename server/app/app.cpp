@@ -234,9 +234,9 @@ int run(const config::Config& config, Startup startup, const config::EnvLookup& 
         protocol::ServerIdentity{
             "credentials-mcp", std::string(version()), "Credentials MCP",
             protocol::build_instructions(catalog, catalog_options.defaults, note)},
-        [&metrics](std::string_view tool, std::string_view outcome,
+        [&metrics](std::string_view tool, std::string_view outcome, std::string_view era,
                    std::chrono::milliseconds elapsed) {
-            metrics.record_tool_call(tool, outcome, elapsed);
+            metrics.record_tool_call(tool, outcome, era, elapsed);
         },
         startup.audit_log ? make_audit_recorder(*startup.audit_log, redactor, logger)
                           : protocol::AuditRecorder()};

@@ -8,14 +8,17 @@
 
 namespace cmcp::protocol {
 
-// JSON-RPC 2.0 error codes. Nothing here uses -32020..-32099, which newer MCP revisions
-// reserve, so that dual-era clients read our errors as "legacy server" and fall back.
+// JSON-RPC 2.0 error codes, and those MCP 2026-07-28 defines in the range it reserves
+// (-32020..-32099); legacy answers never use the latter, so that a dual-era client can tell.
 namespace error_code {
 inline constexpr int parse_error = -32700;
 inline constexpr int invalid_request = -32600;
 inline constexpr int method_not_found = -32601;
 inline constexpr int invalid_params = -32602;
 inline constexpr int internal_error = -32603;
+inline constexpr int header_mismatch = -32020;
+inline constexpr int missing_required_client_capability = -32021;
+inline constexpr int unsupported_protocol_version = -32022;
 }  // namespace error_code
 
 // MCP request ids are strings or numbers, never null.

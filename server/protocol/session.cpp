@@ -5,6 +5,7 @@
 
 #include "catalog/call_result.hpp"
 #include "protocol/jsonrpc.hpp"
+#include "protocol/modern.hpp"
 #include "protocol/versions.hpp"
 #include "support/json_text.hpp"
 #include "support/text.hpp"
@@ -29,20 +30,34 @@ json::value readable_number(double number) {
     return json::value(number);
 }
 
+// How long a client may keep what server/discover and tools/list said. The catalog only changes
+// when the operator restarts the server with other flags, so a few minutes of staleness at most.
+constexpr long long kCacheTtlMs = 5 * 60 * 1000;
+
+constexpr std::string_view kMissingEnvelope =
+    "Invalid params: missing the required per-request envelope (params._meta with "
+    "io.modelcontextprotocol/protocolVersion and io.modelcontextprotocol/clientCapabilities): "
+    "this connection speaks MCP 2026-07-28; send initialize to use an earlier revision";
+
 }  // namespace
+
+json::object ServerIdentity::info() const {
+    return {{"name", name}, {"version", version}, {"title", title}};
+}
 
 // One tools/call in flight. `done` turns true exactly once: when the response is sent or the
 // call is cancelled; after that nothing more goes to the exchange.
 struct Session::Call {
     Call(Session& session, json::value request_id, std::shared_ptr<Exchange> call_exchange,
          std::optional<json::value> token, const catalog::Tool& call_tool,
-         catalog::PreparedCall call_prepared)
+         catalog::PreparedCall call_prepared, std::optional<ModernRequest> modern_request)
         : id(std::move(request_id)),
           key(id_key(id)),
           exchange(std::move(call_exchange)),
           progress_token(std::move(token)),
           tool(call_tool),
           prepared(std::move(call_prepared)),
+          modern(modern_request),
           control(
               [&session, this](const upstream::CallControl::Progress& progress) {
                   session.send_progress(*this, progress);
@@ -57,6 +72,7 @@ struct Session::Call {
     const std::optional<json::value> progress_token;
     const catalog::Tool& tool;
     const catalog::PreparedCall prepared;
+    const std::optional<ModernRequest> modern;  // set for a 2026-07-28 request
     const std::chrono::steady_clock::time_point started = std::chrono::steady_clock::now();
     std::mutex mutex;
     bool done = false;
@@ -178,6 +194,14 @@ void Session::handle(const json::value& message, std::shared_ptr<Exchange> excha
         handle_single(message, exchange, scope);
         return;
     }
+    if (std::any_of(batch->begin(), batch->end(),
+                    [](const json::value& element) { return modern::claims_modern(element); })) {
+        exchange->finish(json::value(make_error(
+            nullptr, error_code::invalid_request,
+            "Invalid Request: JSON-RPC batches may not contain requests for protocol revision " +
+                std::string(modern::kVersion) + " or later")));
+        return;
+    }
     const auto version = protocol_version();
     if (!version || !features_of(*version).batches) {
         exchange->finish(json::value(make_error(
@@ -267,12 +291,86 @@ void Session::handle_single(const json::value& message, const std::shared_ptr<Ex
             return;
         }
     }
+    const bool claims_modern = modern::claims_modern(message);
+    Era era;
+    {
+        std::lock_guard lock(mutex_);
+        if (era_ == Era::undecided) {
+            era_ = claims_modern ? Era::modern : Era::legacy;
+        } else if (!claims_modern && initialized_) {
+            era_ = Era::legacy;
+        }
+        era = era_;
+    }
     if (id == nullptr) {
         handle_notification(method->get_string(), *params);
         exchange->finish(std::nullopt);
         return;
     }
+    if (claims_modern) {
+        handle_modern_request(*id, method->get_string(), *params, exchange, scope);
+        return;
+    }
+    if (era == Era::modern && method->get_string() != "initialize") {
+        exchange->finish(
+            json::value(make_error(*id, error_code::invalid_params, kMissingEnvelope)));
+        return;
+    }
     handle_request(*id, method->get_string(), *params, exchange, scope);
+}
+
+void Session::handle_modern_request(const json::value& id, std::string_view method,
+                                    const json::object& params,
+                                    const std::shared_ptr<Exchange>& exchange, RequestScope scope) {
+    services_.logger->debug("request {} id={} (MCP {})", printable(method, 64),
+                            printable(id_key(id), 64), modern::kVersion);
+    auto envelope = modern::read_envelope(params);
+    if (auto* refusal = std::get_if<modern::Refusal>(&envelope)) {
+        exchange->finish(json::value(
+            refusal->data ? make_error(id, refusal->code, refusal->message, *refusal->data)
+                          : make_error(id, refusal->code, refusal->message)));
+        return;
+    }
+    if (!modern::is_known_method(method)) {
+        exchange->finish(json::value(make_error(id, error_code::method_not_found,
+                                                "Method not found: " + printable(method, 64) +
+                                                    " (MCP " + std::string(modern::kVersion) +
+                                                    " offers server/discover, tools/list and "
+                                                    "tools/call)")));
+        return;
+    }
+    const auto& request = std::get<modern::Envelope>(envelope);
+    if (method == "server/discover") {
+        exchange->finish(discover(id));
+        return;
+    }
+    if (method == "tools/list") {
+        list_tools(id, params, exchange, scope, true);
+        return;
+    }
+    call_tool(id, params, exchange, scope, ModernRequest{request.log_level});
+}
+
+json::value Session::discover(const json::value& id) const {
+    json::object result{
+        {"supportedVersions", supported_versions()},
+        {"capabilities", json::object{{"tools", json::object{{"listChanged", false}}},
+                                      {"logging", json::object()}}},
+    };
+    if (!services_.identity.instructions.empty()) {
+        result["instructions"] = services_.identity.instructions;
+    }
+    // The same for every caller whoever it is: versions, capabilities, the server's own
+    // instructions.
+    modern::stamp_result(result, services_.identity.info(), modern::CacheHint{kCacheTtlMs, true});
+    return make_result(id, std::move(result));
+}
+
+json::value Session::result_message(const json::value& id, json::object result, bool modern) const {
+    if (modern) {
+        modern::stamp_result(result, services_.identity.info());
+    }
+    return make_result(id, std::move(result));
 }
 
 void Session::handle_request(const json::value& id, std::string_view method,
@@ -301,32 +399,7 @@ void Session::handle_request(const json::value& id, std::string_view method,
         return;
     }
     if (method == "tools/list") {
-        if (params.contains("cursor")) {
-            // Every tool fits on one page, so no cursor this server issued can exist.
-            exchange->finish(json::value(
-                make_error(id, error_code::invalid_params, "Invalid params: unknown cursor")));
-            return;
-        }
-        const auto features = features_of(protocol_version().value_or(std::string(kLatestVersion)));
-        if (options_.narrowing.empty() &&
-            (scope.narrowing == nullptr || scope.narrowing->empty())) {
-            // The common case, served from text built at start-up: copying and serialising the
-            // ~90 KB value for every request was nearly all of tools/list's cost. The id goes
-            // last, so that everything before it is the same for every request.
-            constexpr std::string_view kHead = R"({"jsonrpc":"2.0","result":{"tools":)";
-            exchange->finish_prepared(
-                PreparedReply{kHead, services_.catalog.list_text(features.tool_fields),
-                              R"(},"id":)" + serialize_message(id) + "}"});
-            return;
-        }
-        json::array tools;
-        for (const auto& tool : services_.catalog.list(features.tool_fields)) {
-            const auto* served = services_.catalog.find(tool.at("name").as_string());
-            if (served != nullptr && visible(*served, scope)) {
-                tools.push_back(tool);
-            }
-        }
-        exchange->finish(json::value(make_result(id, json::object{{"tools", std::move(tools)}})));
+        list_tools(id, params, exchange, scope, false);
         return;
     }
     if (method == "logging/setLevel") {
@@ -349,6 +422,51 @@ void Session::handle_request(const json::value& id, std::string_view method,
         return;
     }
     call_tool(id, params, exchange, scope);
+}
+
+void Session::list_tools(const json::value& id, const json::object& params,
+                         const std::shared_ptr<Exchange>& exchange, RequestScope scope,
+                         bool modern) const {
+    if (params.contains("cursor")) {
+        // Every tool fits on one page, so no cursor this server issued can exist.
+        exchange->finish(json::value(
+            make_error(id, error_code::invalid_params, "Invalid params: unknown cursor")));
+        return;
+    }
+    const auto features =
+        features_of(modern ? std::string(kModernVersion)
+                           : protocol_version().value_or(std::string(kLatestVersion)));
+    const bool narrowed =
+        !options_.narrowing.empty() || (scope.narrowing != nullptr && !scope.narrowing->empty());
+    // Narrowed by this request's headers: another request may narrow differently, so nothing to
+    // keep. Otherwise the list is the server's whole selection: the same for every caller unless
+    // callers are told apart (a later revision of access rules could serve them differently).
+    const modern::CacheHint cache{narrowed ? 0 : kCacheTtlMs,
+                                  !narrowed && !options_.callers_differ};
+    if (!narrowed) {
+        // The common case, served from text built at start-up: copying and serialising the
+        // ~90 KB value for every request was nearly all of tools/list's cost. The id goes
+        // last, so that everything before it is the same for every request.
+        constexpr std::string_view kHead = R"({"jsonrpc":"2.0","result":{"tools":)";
+        std::string tail =
+            modern ? modern::stamp_text(services_.identity.info(), cache) : std::string();
+        tail.append(R"(},"id":)").append(serialize_message(id)).append("}");
+        exchange->finish_prepared(PreparedReply{
+            kHead, services_.catalog.list_text(features.tool_fields), std::move(tail)});
+        return;
+    }
+    json::array tools;
+    for (const auto& tool : services_.catalog.list(features.tool_fields)) {
+        const auto* served = services_.catalog.find(tool.at("name").as_string());
+        if (served != nullptr && visible(*served, scope)) {
+            tools.push_back(tool);
+        }
+    }
+    json::object result{{"tools", std::move(tools)}};
+    if (modern) {
+        modern::stamp_result(result, services_.identity.info(), cache);
+    }
+    exchange->finish(json::value(make_result(id, std::move(result))));
 }
 
 void Session::handle_notification(std::string_view method, const json::object& params) {
@@ -414,7 +532,8 @@ json::value Session::initialize(const json::value& id, const json::object& param
 }
 
 void Session::call_tool(const json::value& id, const json::object& params,
-                        const std::shared_ptr<Exchange>& exchange, RequestScope scope) {
+                        const std::shared_ptr<Exchange>& exchange, RequestScope scope,
+                        std::optional<ModernRequest> modern) {
     const auto* name = params.if_contains("name");
     if (name == nullptr || !name->is_string()) {
         exchange->finish(
@@ -462,15 +581,17 @@ void Session::call_tool(const json::value& id, const json::object& params,
         services_.logger->info("tool {}: invalid arguments", tool->definition.name);
         if (services_.on_tool_call) {
             services_.on_tool_call(tool->definition.name, "invalid_arguments",
-                                   std::chrono::milliseconds(0));
+                                   modern ? "modern" : "legacy", std::chrono::milliseconds(0));
         }
         audit(*tool, *arguments, std::nullopt, false, std::chrono::milliseconds(0),
               "invalid_arguments");
-        exchange->finish(json::value(make_result(id, catalog::error_result(std::move(*problem)))));
+        exchange->finish(
+            result_message(id, catalog::error_result(std::move(*problem)), modern.has_value()));
         return;
     }
-    auto call = std::make_shared<Call>(*this, id, exchange, std::move(progress_token), *tool,
-                                       std::move(std::get<catalog::PreparedCall>(prepared)));
+    auto call =
+        std::make_shared<Call>(*this, id, exchange, std::move(progress_token), *tool,
+                               std::move(std::get<catalog::PreparedCall>(prepared)), modern);
     {
         std::lock_guard lock(mutex_);
         if (!calls_.emplace(call->key, call).second) {
@@ -489,12 +610,14 @@ void Session::call_tool(const json::value& id, const json::object& params,
         services_.logger->warn("tool {}: refused, worker pool saturated", tool->definition.name);
         audit(*tool, call->prepared.arguments, std::nullopt, false, std::chrono::milliseconds(0),
               "busy");
-        complete_call(*call,
-                      json::value(make_result(
-                          id, catalog::error_result(
-                                  "The server is at capacity (too many tool calls in flight); "
-                                  "nothing was sent upstream. Call the tool again shortly."))),
-                      "busy");
+        complete_call(
+            *call,
+            result_message(
+                id,
+                catalog::error_result("The server is at capacity (too many tool calls in flight); "
+                                      "nothing was sent upstream. Call the tool again shortly."),
+                modern.has_value()),
+            "busy");
     }
 }
 
@@ -525,6 +648,7 @@ void Session::run_call_unguarded(const std::shared_ptr<Call>& call) {
         return;  // cancel_call already finished the exchange
     }
     const bool structured =
+        call->modern ||
         features_of(protocol_version().value_or(std::string(kLatestVersion))).structured_content;
     auto result =
         catalog::make_call_result(call->tool, call->prepared, outcome, structured,
@@ -555,7 +679,8 @@ void Session::run_call_unguarded(const std::shared_ptr<Call>& call) {
           response != nullptr || (failure != nullptr && failure->request_sent), elapsed,
           outcome_name);
     send_progress(*call, {1, 1, is_error ? "Failed" : "Done"});
-    complete_call(*call, json::value(make_result(call->id, std::move(result))), outcome_name);
+    complete_call(*call, result_message(call->id, std::move(result), call->modern.has_value()),
+                  outcome_name);
 }
 
 bool Session::visible(const catalog::Tool& tool, RequestScope scope) const {
@@ -591,6 +716,7 @@ void Session::complete_call(Call& call, std::optional<json::value> reply,
     }
     if (services_.on_tool_call) {
         services_.on_tool_call(call.tool.definition.name, outcome,
+                               call.modern ? "modern" : "legacy",
                                std::chrono::duration_cast<std::chrono::milliseconds>(
                                    std::chrono::steady_clock::now() - call.started));
     }
@@ -643,7 +769,7 @@ void Session::send_progress(Call& call, const upstream::CallControl::Progress& p
     if (!call.progress_token) {
         return;
     }
-    const bool has_message = protocol_version().value_or("") >= "2025-03-26";
+    const bool has_message = call.modern || protocol_version().value_or("") >= "2025-03-26";
     std::lock_guard lock(call.mutex);
     if (call.done || progress.progress <= call.last_progress) {
         return;  // progress must increase and stop with the response
@@ -661,7 +787,12 @@ void Session::send_progress(Call& call, const upstream::CallControl::Progress& p
 }
 
 void Session::send_log(Call& call, LogLevel level, const std::string& message) {
-    {
+    if (call.modern) {
+        // 2026-07-28: only what the request's envelope asked for; nothing when it asked nothing.
+        if (!call.modern->log_level || level < *call.modern->log_level) {
+            return;
+        }
+    } else {
         std::lock_guard lock(mutex_);
         if (level < client_log_level_) {
             return;

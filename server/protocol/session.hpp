@@ -27,12 +27,15 @@ struct ServerIdentity {
     std::string version;
     std::string title;
     std::string instructions;
+
+    // As results name the server: {name, version, title}.
+    boost::json::object info() const;
 };
 
-// Called once per finished tool call; `outcome` is "ok", "error" (isError result) or
-// "cancelled". Used for metrics.
-using ToolCallObserver =
-    std::function<void(std::string_view tool, std::string_view outcome, std::chrono::milliseconds)>;
+// Called once per finished tool call; `outcome` is "ok", "error" (isError result),
+// "invalid_arguments", "busy" or "cancelled"; `era` "legacy" or "modern". Used for metrics.
+using ToolCallObserver = std::function<void(std::string_view tool, std::string_view outcome,
+                                            std::string_view era, std::chrono::milliseconds)>;
 
 // What every session shares. Owned by the application; outlives all sessions.
 struct Services {
@@ -57,6 +60,9 @@ struct SessionOptions {
     // Narrows the served tools for this session's whole life (HTTP X-MCP-* headers on
     // initialize); a narrowing can hide tools, never add any.
     catalog::Narrowing narrowing;
+    // Callers are told apart (HTTP bearer tokens), so what one is served may not be what
+    // another would be: modern tools/list results are then cacheable privately only.
+    bool callers_differ = false;
 };
 
 // Why calls in flight are stopped. The client ended the session (or let it expire): nobody is
@@ -107,8 +113,29 @@ class Session : public std::enable_shared_from_this<Session> {
     struct Call;
     class BatchExchange;
 
+    // Which era a request is served in. A modern request names 2026-07-28 in params._meta and
+    // is served on its own; a legacy one belongs to the initialize handshake. Stdio connections
+    // (one Session) take their era from their first message: once it was modern, a request
+    // without the envelope is a malformed modern request, unless it is initialize (a dual-era
+    // client falling back after server/discover).
+    enum class Era { undecided, legacy, modern };
+    // Per modern request: what its envelope asked for.
+    struct ModernRequest {
+        std::optional<LogLevel> log_level;
+    };
+
     void handle_single(const boost::json::value& message, const std::shared_ptr<Exchange>& exchange,
                        RequestScope scope);
+    void handle_modern_request(const boost::json::value& id, std::string_view method,
+                               const boost::json::object& params,
+                               const std::shared_ptr<Exchange>& exchange, RequestScope scope);
+    boost::json::value discover(const boost::json::value& id) const;
+    void list_tools(const boost::json::value& id, const boost::json::object& params,
+                    const std::shared_ptr<Exchange>& exchange, RequestScope scope,
+                    bool modern) const;
+    // A result (or isError result) in the shape its era wants.
+    boost::json::value result_message(const boost::json::value& id, boost::json::object result,
+                                      bool modern) const;
     void handle_request(const boost::json::value& id, std::string_view method,
                         const boost::json::object& params,
                         const std::shared_ptr<Exchange>& exchange, RequestScope scope);
@@ -120,7 +147,8 @@ class Session : public std::enable_shared_from_this<Session> {
 
     boost::json::value initialize(const boost::json::value& id, const boost::json::object& params);
     void call_tool(const boost::json::value& id, const boost::json::object& params,
-                   const std::shared_ptr<Exchange>& exchange, RequestScope scope);
+                   const std::shared_ptr<Exchange>& exchange, RequestScope scope,
+                   std::optional<ModernRequest> modern = std::nullopt);
     void run_call(const std::shared_ptr<Call>& call);
     void run_call_unguarded(const std::shared_ptr<Call>& call);
     void complete_call(Call& call, std::optional<boost::json::value> reply,
@@ -139,6 +167,7 @@ class Session : public std::enable_shared_from_this<Session> {
     mutable std::mutex mutex_;
     mutable std::condition_variable idle_;
     bool initialized_ = false;
+    Era era_ = Era::undecided;
     std::optional<std::string> version_;
     std::string client_name_;
     LogLevel client_log_level_;

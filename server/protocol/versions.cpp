@@ -9,6 +9,22 @@ bool is_supported_version(std::string_view version) {
            kSupportedVersions.end();
 }
 
+boost::json::array supported_versions() {
+    boost::json::array versions{boost::json::value(kModernVersion)};
+    for (const auto version : kSupportedVersions) {
+        versions.emplace_back(version);
+    }
+    return versions;
+}
+
+std::string supported_versions_text() {
+    std::string text(kModernVersion);
+    for (const auto version : kSupportedVersions) {
+        text.append(", ").append(version);
+    }
+    return text;
+}
+
 std::string_view negotiate_version(std::string_view requested) {
     for (const auto version : kSupportedVersions) {
         if (version == requested) {
@@ -25,6 +41,7 @@ VersionFeatures features_of(std::string_view version) {
     features.tool_fields.title_and_output_schema = version >= "2025-06-18";
     features.structured_content = version >= "2025-06-18";
     features.batches = version == "2025-03-26";
+    features.modern = version >= kModernVersion;
     return features;
 }
 

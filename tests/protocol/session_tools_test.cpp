@@ -466,7 +466,7 @@ TEST(SessionTools, ObserverSeesEachOutcome) {
     std::vector<std::string> outcomes;
     std::mutex mutex;
     fixture.services.on_tool_call = [&](std::string_view tool, std::string_view outcome,
-                                        std::chrono::milliseconds) {
+                                        std::string_view, std::chrono::milliseconds) {
         std::lock_guard lock(mutex);
         outcomes.push_back(std::string(tool) + ":" + std::string(outcome));
     };

@@ -20,16 +20,20 @@ upstream::Outcome FakeUpstream::send(const upstream::Request& request,
     script.outcome = json_response(200, "{}");
     {
         std::lock_guard lock(mutex_);
-        requests_.push_back(request);
         if (!scripts_.empty()) {
             script = std::move(scripts_.front());
             scripts_.pop_front();
         }
     }
-    changed_.notify_all();
+    // Before the request counts as arrived, so that a test waiting for it sees what ran.
     if (script.during) {
         script.during(control);
     }
+    {
+        std::lock_guard lock(mutex_);
+        requests_.push_back(request);
+    }
+    changed_.notify_all();
     if (script.hold) {
         while (!control.cancelled()) {
             std::unique_lock lock(mutex_);

@@ -1,6 +1,7 @@
 #include "transport/http/connection.hpp"
 
 #include <poll.h>
+#include <sys/socket.h>
 
 #include <boost/asio/dispatch.hpp>
 #include <boost/asio/post.hpp>
@@ -12,6 +13,7 @@
 #include <boost/beast/http/rfc7230.hpp>
 #include <boost/beast/http/write.hpp>
 #include <boost/json/parse.hpp>
+#include <cerrno>
 #include <exception>
 #include <utility>
 
@@ -534,8 +536,11 @@ void Connection::dispatch(Dispatch action) {
     handling_thread_.store(std::this_thread::get_id());
     bool failed = false;
     try {
-        dispatch_->session->handle(dispatch_->message, exchange_,
-                                   dispatch_->scope(&context_.inline_calls));
+        // A modern request's call stays off this thread, which must keep watching for the
+        // client going away (that cancels the call).
+        dispatch_->session->handle(
+            dispatch_->message, exchange_,
+            dispatch_->scope(dispatch_->modern ? nullptr : &context_.inline_calls));
     } catch (const std::exception& error) {
         context_.logger->error("session failed on {} {}: {}", method_, path_, error.what());
         failed = true;
@@ -550,6 +555,39 @@ void Connection::dispatch(Dispatch action) {
     delivered_.clear();
     for (auto& work : delivered) {
         work();
+    }
+    if (phase_ == Phase::handling && dispatch_ && dispatch_->modern) {
+        watch_for_disconnect();
+    }
+}
+
+void Connection::watch_for_disconnect() {
+    watching_ = true;
+    stream_.socket().async_wait(
+        net::socket_base::wait_read, [self = shared_from_this()](beast::error_code ec) {
+            self->watching_ = false;
+            if (ec || self->phase_ != Phase::handling || !self->dispatch_) {
+                return;  // stopped, or answered meanwhile
+            }
+            char byte = 0;
+            const auto peeked =
+                ::recv(self->stream_.socket().native_handle(), &byte, 1, MSG_PEEK | MSG_DONTWAIT);
+            if (peeked > 0 || (peeked < 0 && (errno == EAGAIN || errno == EINTR))) {
+                return;  // the start of a pipelined request: it waits for its turn
+            }
+            // MCP 2026-07-28 over HTTP: closing the response stream is how a client cancels.
+            self->context_.logger->info("{} {}: the client went away; cancelling its request",
+                                        self->method_, self->path_);
+            self->dispatch_->session->cancel_all(protocol::CancelReason::session_ended);
+            self->close();
+        });
+}
+
+void Connection::stop_watching() {
+    if (watching_) {
+        beast::error_code ignored;
+        stream_.socket().cancel(ignored);
+        watching_ = false;
     }
 }
 
@@ -723,6 +761,7 @@ void Connection::on_written(bool keep_alive, beast::error_code ec, std::size_t /
 }
 
 void Connection::after_response(bool keep_alive) {
+    stop_watching();
     set_answering(false);
     {
         std::lock_guard lock(calling_mutex_);

@@ -134,6 +134,9 @@ class Connection : public std::enable_shared_from_this<Connection> {
     void fail_read(boost::beast::error_code ec);
     void handle_request();
     void dispatch(Dispatch dispatch);
+    // While a modern request's call runs: notices the client closing the connection.
+    void watch_for_disconnect();
+    void stop_watching();
     void send_reply(Reply reply);
     void on_written(bool keep_alive, boost::beast::error_code ec, std::size_t bytes);
     void pump();
@@ -166,6 +169,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
     // Between a request's head and its answer; counted in options.spin's work in progress.
     bool answering_ = false;
     bool unread_input_ = false;  // a refused request left bytes unread: linger, then close
+    bool watching_ = false;      // watch_for_disconnect's wait is pending
     std::chrono::steady_clock::time_point linger_deadline_;
     std::uint64_t body_to_skip_ = 0;  // of a refused request, before the next one is read
 

@@ -164,8 +164,8 @@ void Metrics::record_http_request(std::string_view method, int status) {
 }
 
 void Metrics::record_tool_call(std::string_view tool, std::string_view outcome,
-                               std::chrono::milliseconds duration) {
-    tool_calls_.at({std::string(tool), std::string(outcome)}).add();
+                               std::string_view era, std::chrono::milliseconds duration) {
+    tool_calls_.at({std::string(tool), std::string(outcome), std::string(era)}).add();
     tool_durations_.at({std::string(tool)}, std::span<const double>(kDurationBuckets))
         .observe(duration);
 }
@@ -186,8 +186,10 @@ std::string Metrics::render_prometheus() const {
     render_counters(out, "mcp_http_requests_total",
                     "HTTP requests served, by method and response status.", {"method", "status"},
                     http_requests_);
-    render_counters(out, "mcp_tool_calls_total", "Finished tool calls, by tool and outcome.",
-                    {"tool", "outcome"}, tool_calls_);
+    render_counters(out, "mcp_tool_calls_total",
+                    "Finished tool calls, by tool, outcome and protocol era (legacy: "
+                    "initialize-based revisions; modern: 2026-07-28).",
+                    {"tool", "outcome", "era"}, tool_calls_);
     render_histograms(out, "mcp_tool_call_duration_seconds",
                       "Time from tools/call to its result, by tool.", {"tool"}, tool_durations_);
     render_counters(out, "mcp_upstream_requests_total",

@@ -20,7 +20,7 @@ class Metrics {
 
     void record_http_request(std::string_view method, int status);
     // outcome: "ok", "error", "cancelled", "invalid_arguments", "busy" (see protocol::Session).
-    void record_tool_call(std::string_view tool, std::string_view outcome,
+    void record_tool_call(std::string_view tool, std::string_view outcome, std::string_view era,
                           std::chrono::milliseconds duration);
     // One attempt against a vendor API; status 0 means no HTTP response (network failure,
     // timeout, cancellation). `tool` is accepted for the observer's signature but not used as

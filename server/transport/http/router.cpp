@@ -1,10 +1,13 @@
 #include "transport/http/router.hpp"
 
+#include <openssl/evp.h>
+
 #include <boost/json/parse.hpp>
 #include <boost/json/parse_options.hpp>
 #include <boost/json/serialize.hpp>
 
 #include "protocol/jsonrpc.hpp"
+#include "protocol/modern.hpp"
 #include "protocol/versions.hpp"
 #include "support/json_text.hpp"
 #include "support/random.hpp"
@@ -23,6 +26,10 @@ namespace {
 constexpr std::string_view kMcpPath = "/mcp";
 constexpr std::string_view kSessionHeader = "Mcp-Session-Id";
 constexpr std::string_view kVersionHeader = "MCP-Protocol-Version";
+// MCP 2026-07-28: the method, and for tools/call the tool, repeated in headers so that gateways
+// can route without reading bodies; they must agree with the body.
+constexpr std::string_view kMethodHeader = "Mcp-Method";
+constexpr std::string_view kNameHeader = "Mcp-Name";
 // A client narrows the tools it sees with these; they can hide tools, never add any.
 constexpr std::string_view kToolsetsHeader = "X-MCP-Toolsets";
 constexpr std::string_view kToolsHeader = "X-MCP-Tools";
@@ -57,15 +64,6 @@ Reply method_not_allowed(std::string_view allow) {
     return reject(std::move(response), "method not allowed");
 }
 
-std::string supported_versions_text() {
-    std::string text;
-    for (const auto version : protocol::kSupportedVersions) {
-        text += text.empty() ? "" : ", ";
-        text += version;
-    }
-    return text;
-}
-
 std::string_view path_of(std::string_view target) {
     return target.substr(0, target.find('?'));
 }
@@ -79,8 +77,9 @@ std::optional<std::string_view> header(const RequestHead& request, std::string_v
 }
 
 // Headers whose repetition makes a request ambiguous: which line did a proxy in front check?
-constexpr std::string_view kSingletonHeaders[] = {"Authorization", "Origin", "Content-Type",
-                                                  kSessionHeader, kVersionHeader};
+constexpr std::string_view kSingletonHeaders[] = {"Authorization", "Origin",       "Content-Type",
+                                                  kSessionHeader,  kVersionHeader, kMethodHeader,
+                                                  kNameHeader};
 
 // Every line of a header that may be repeated, in the order received.
 std::vector<std::string_view> header_values(const RequestHead& request, std::string_view name) {
@@ -90,6 +89,43 @@ std::vector<std::string_view> header_values(const RequestHead& request, std::str
         values.emplace_back(it->value());
     }
     return values;
+}
+
+// Standard base64 (RFC 4648 §4, padded) to bytes; none when the text is not that.
+std::optional<std::string> base64_decode(std::string_view text) {
+    if (text.size() % 4 != 0) {
+        return std::nullopt;
+    }
+    std::string out(text.size() / 4 * 3, '\0');
+    const int written = EVP_DecodeBlock(reinterpret_cast<unsigned char*>(out.data()),
+                                        reinterpret_cast<const unsigned char*>(text.data()),
+                                        static_cast<int>(text.size()));
+    if (written < 0) {
+        return std::nullopt;
+    }
+    // EVP_DecodeBlock counts the padding as decoded zero bytes.
+    const auto padding = static_cast<std::size_t>(
+        std::count(text.end() - std::min<std::size_t>(2, text.size()), text.end(), '='));
+    out.resize(static_cast<std::size_t>(written) - padding);
+    return out;
+}
+
+// A header's value, decoded from the =?base64?...?= form MCP 2026-07-28 allows for values that
+// are not plain ASCII; none when absent, or when that form does not decode.
+std::optional<std::string> decoded_header(const RequestHead& request, std::string_view name) {
+    const auto found = request.find(name);
+    if (found == request.end()) {
+        return std::nullopt;
+    }
+    const std::string_view value = found->value();
+    constexpr std::string_view kPrefix = "=?base64?";
+    constexpr std::string_view kSuffix = "?=";
+    if (!value.starts_with(kPrefix) || !value.ends_with(kSuffix) ||
+        value.size() < kPrefix.size() + kSuffix.size()) {
+        return std::string(value);
+    }
+    return base64_decode(
+        value.substr(kPrefix.size(), value.size() - kPrefix.size() - kSuffix.size()));
 }
 
 bool is_request(const json::value& message) {
@@ -119,6 +155,116 @@ json::value request_id(const json::value& message) {
 }
 
 }  // namespace
+
+Reply Router::unsupported_version(std::string_view version) const {
+    return reject(
+        error_response(status::bad_request,
+                       "Bad Request: Unsupported protocol version: " + printable(version, 64) +
+                           " (supported versions: " + protocol::supported_versions_text() + ")"),
+        "unsupported MCP-Protocol-Version");
+}
+
+// MCP 2026-07-28 over HTTP: the ladder of checks a modern POST goes through before it is
+// served, each with the status code the revision gives it; and the two ways a legacy POST can
+// wrongly claim the modern revision in its headers only.
+std::optional<Reply> Router::modern_refusal(const Request& request, const json::value& message,
+                                            std::string_view version_header) const {
+    namespace modern = protocol::modern;
+    namespace code = protocol::error_code;
+    const auto refuse = [&message](status http_status, int error_code, std::string text,
+                                   std::string reason, json::value data = nullptr) {
+        auto body = protocol::make_error(request_id(message), error_code, text);
+        if (!data.is_null()) {
+            body["error"].as_object()["data"] = std::move(data);
+        }
+        Response response{http_status, 11};
+        response.set(field::content_type, "application/json");
+        response.body() = protocol::serialize_message(body);
+        return reject(std::move(response), std::move(reason));
+    };
+    if (const auto* batch = message.if_array()) {
+        if (std::any_of(batch->begin(), batch->end(), modern::claims_modern)) {
+            return refuse(status::bad_request, code::invalid_request,
+                          "Bad Request: JSON-RPC batches may not contain requests for protocol "
+                          "revision " +
+                              std::string(modern::kVersion) + " or later",
+                          "batch with a 2026-07-28 request");
+        }
+        return std::nullopt;
+    }
+    if (!modern::claims_modern(message)) {
+        if (version_header != protocol::kModernVersion || !is_request(message)) {
+            return std::nullopt;
+        }
+        if (is_initialize(message)) {
+            return refuse(status::bad_request, code::header_mismatch,
+                          "Bad Request: the request headers and body disagree: an initialize "
+                          "request (legacy handshake) was sent with MCP-Protocol-Version " +
+                              std::string(modern::kVersion),
+                          "initialize with a 2026-07-28 header");
+        }
+        return refuse(status::bad_request, code::invalid_params,
+                      "Invalid params: MCP-Protocol-Version " + std::string(modern::kVersion) +
+                          " needs the per-request envelope in params._meta "
+                          "(io.modelcontextprotocol/protocolVersion, "
+                          "io.modelcontextprotocol/clientCapabilities)",
+                      "2026-07-28 header without the envelope");
+    }
+    if (!is_request(message)) {
+        return std::nullopt;  // a notification: nothing to check, answered 202
+    }
+    const auto& object = message.get_object();
+    const auto& params = object.at("params").get_object();
+    auto envelope = modern::read_envelope(params);
+    if (auto* refusal = std::get_if<modern::Refusal>(&envelope);
+        refusal != nullptr && refusal->code != code::unsupported_protocol_version) {
+        return refuse(status::bad_request, refusal->code, refusal->message, "malformed envelope");
+    }
+    const auto claimed = modern::claimed_version(message).value_or("");
+    const auto method = object.at("method").is_string()
+                            ? std::string_view(object.at("method").get_string())
+                            : std::string_view();
+    const auto mismatch = [&](std::string_view header_name, std::string_view body_says,
+                              const std::optional<std::string>& header_says) {
+        return refuse(status::bad_request, code::header_mismatch,
+                      "Bad Request: the request headers and body disagree: the body says " +
+                          printable(body_says, 64) + " but the " + std::string(header_name) +
+                          " header " +
+                          (header_says ? "says " + printable(*header_says, 64) : "is absent"),
+                      "header and body disagree",
+                      json::object{{"header", header_name},
+                                   {"body", printable(body_says, 64)},
+                                   {"value", header_says ? json::value(printable(*header_says, 64))
+                                                         : json::value(nullptr)}});
+    };
+    const auto version = decoded_header(request, kVersionHeader);
+    if (!version || *version != claimed) {
+        return mismatch(kVersionHeader, claimed, version);
+    }
+    const auto method_header = decoded_header(request, kMethodHeader);
+    if (!method_header || *method_header != method) {
+        return mismatch(kMethodHeader, method, method_header);
+    }
+    if (method == "tools/call") {
+        const auto* name = params.if_contains("name");
+        const std::string_view tool =
+            name != nullptr && name->is_string() ? std::string_view(name->get_string()) : "";
+        const auto name_header = decoded_header(request, kNameHeader);
+        if (!name_header || *name_header != tool) {
+            return mismatch(kNameHeader, tool, name_header);
+        }
+    }
+    if (auto* refusal = std::get_if<modern::Refusal>(&envelope)) {
+        return refuse(status::bad_request, refusal->code, refusal->message,
+                      "unsupported protocol version", refusal->data.value_or(nullptr));
+    }
+    if (!modern::is_known_method(method)) {
+        return refuse(status::not_found, code::method_not_found,
+                      "Method not found: " + printable(method, 64), "unknown method");
+    }
+    (void)version_header;
+    return std::nullopt;
+}
 
 Response error_response(status code, std::string_view message, int error_code,
                         const json::value& id) {
@@ -276,12 +422,11 @@ Action Router::route(const Request& request, const Admission& admission, std::st
 Action Router::route_mcp(const Request& request, const std::optional<Credential>& credential,
                          std::string_view client) {
     const auto version = header(request, kVersionHeader);
-    if (version && !protocol::is_supported_version(*version)) {
-        return reject(
-            error_response(status::bad_request,
-                           "Bad Request: Unsupported protocol version: " + printable(*version, 64) +
-                               " (supported versions: " + supported_versions_text() + ")"),
-            "unsupported MCP-Protocol-Version");
+    // A POST's era is judged from its body first (post()); for the other methods, only legacy
+    // versions mean anything.
+    if (request.method() != beast_http::verb::post && version &&
+        !protocol::is_supported_version(*version) && *version != protocol::kModernVersion) {
+        return unsupported_version(*version);
     }
     const std::string_view allow = options_.stateless ? "POST" : "POST, DELETE";
     switch (request.method()) {
@@ -337,6 +482,24 @@ Action Router::post(const Request& request, std::string_view version_header,
                       "bad X-MCP-* tool header");
     }
     dispatch.narrowing = std::get<catalog::Narrowing>(std::move(narrowing));
+    if (auto refusal = modern_refusal(request, *message, version_header)) {
+        return std::move(*refusal);
+    }
+    if (protocol::modern::claims_modern(*message)) {
+        // Served on its own, whatever the mode: the revision has no sessions, and an
+        // Mcp-Session-Id it carries is ignored.
+        protocol::SessionOptions session_options;
+        session_options.require_initialize = false;
+        session_options.client = std::string(client);
+        session_options.callers_differ = auth_.enabled();
+        dispatch.session = protocol::Session::create(services_, std::move(session_options));
+        dispatch.message = std::move(*message);
+        dispatch.modern = true;
+        return dispatch;
+    }
+    if (!version_header.empty() && !protocol::is_supported_version(version_header)) {
+        return unsupported_version(version_header);
+    }
     if (options_.stateless) {
         protocol::SessionOptions session_options;
         session_options.require_initialize = false;

@@ -54,6 +54,8 @@ struct Dispatch {
     bool creates_session = false;   // an initialize without Mcp-Session-Id
     bool expects_response = false;  // the message holds at least one request
     bool accepts_gzip = false;      // Accept-Encoding allows a gzip answer
+    bool modern = false;            // an MCP 2026-07-28 request: a client that disconnects
+                                    // cancels it
     boost::json::value message;
     std::string new_session_id;  // set when this initialize would open a session
     // The bearer credential of this initialize, which the new session is bound to; none when
@@ -110,6 +112,9 @@ class Router {
     Action post(const Request& request, std::string_view version_header, std::string_view client,
                 const std::optional<Credential>& credential);
     Reply end_session(const Request& request, const std::optional<Credential>& credential);
+    Reply unsupported_version(std::string_view version) const;
+    std::optional<Reply> modern_refusal(const Request& request, const boost::json::value& message,
+                                        std::string_view version_header) const;
     // Stores a new session, evicting the least recently used idle one of the same owner at the
     // cap; false when there is none.
     bool admit(const std::shared_ptr<HttpSession>& session, const std::optional<Credential>& owner);

@@ -122,11 +122,12 @@ TEST(HttpRules, MissingSessionIdIs400) {
 TEST(HttpRules, UnsupportedProtocolVersionIs400) {
     ServerHarness server;
     McpClient client(server.port());
-    for (const auto* version : {"2026-07-28", "1999-01-01", "latest"}) {
+    for (const auto* version : {"2099-01-01", "1999-01-01", "latest"}) {
         const auto reply = client.post(initialize_body(), {{"MCP-Protocol-Version", version}});
         EXPECT_EQ(reply.status, 400) << version;
-        expect_transport_error(reply, "2025-11-25, 2025-06-18, 2025-03-26, 2024-11-05");
+        expect_transport_error(reply, "2026-07-28, 2025-11-25, 2025-06-18, 2025-03-26, 2024-11-05");
     }
+    // 2026-07-28 is supported, but only with the per-request envelope (tests HttpModern.*).
     client.initialize();
     const auto reply = client.post(kToolsList, {{"MCP-Protocol-Version", "2026-07-28"}});
     EXPECT_EQ(reply.status, 400);
@@ -377,7 +378,7 @@ TEST(HttpRules, HealthzAndMetrics) {
              "mcp_http_requests_total{method=\"POST\",status=\"200\"} 3\n",
              "mcp_http_requests_total{method=\"POST\",status=\"202\"} 1\n",
              "mcp_http_requests_total{method=\"GET\",status=\"200\"} 1\n",
-             "mcp_tool_calls_total{tool=\"get-jwt\",outcome=\"ok\"} 1\n",
+             "mcp_tool_calls_total{tool=\"get-jwt\",outcome=\"ok\",era=\"legacy\"} 1\n",
              "mcp_tool_call_duration_seconds_bucket{tool=\"get-jwt\",le=\"+Inf\"} 1\n",
              "mcp_tool_call_duration_seconds_count{tool=\"get-jwt\"} 1\n",
              "# TYPE mcp_upstream_request_duration_seconds histogram\n",

@@ -107,7 +107,7 @@ TEST(Metrics, PrometheusTextFormat) {
     metrics.record_http_request("POST", 200);
     metrics.record_http_request("POST", 200);
     metrics.record_http_request("GET", 405);
-    metrics.record_tool_call("get-jwt", "ok", 120ms);
+    metrics.record_tool_call("get-jwt", "ok", "legacy", 120ms);
     metrics.record_upstream("scaleway", "get-jwt", 200, 40ms);
     metrics.record_upstream("scaleway", "get-jwt", 0, 31s);
     metrics.record_upstream("plan\"et", "x", 503, 700ms);
@@ -117,7 +117,7 @@ TEST(Metrics, PrometheusTextFormat) {
              "# TYPE mcp_http_requests_total counter\n",
              "mcp_http_requests_total{method=\"POST\",status=\"200\"} 2\n",
              "mcp_http_requests_total{method=\"GET\",status=\"405\"} 1\n",
-             "mcp_tool_calls_total{tool=\"get-jwt\",outcome=\"ok\"} 1\n",
+             "mcp_tool_calls_total{tool=\"get-jwt\",outcome=\"ok\",era=\"legacy\"} 1\n",
              "# TYPE mcp_tool_call_duration_seconds histogram\n",
              "mcp_tool_call_duration_seconds_bucket{tool=\"get-jwt\",le=\"0.1\"} 0\n",
              "mcp_tool_call_duration_seconds_bucket{tool=\"get-jwt\",le=\"0.25\"} 1\n",

@@ -22,9 +22,9 @@ ServerHarness::ServerHarness(HttpServerOptions options, Logger logger,
                 runner_,
                 logger_,
                 protocol::ServerIdentity{"credentials-mcp", "0.0.0-test", "Credentials MCP", ""},
-                [this](std::string_view tool, std::string_view outcome,
+                [this](std::string_view tool, std::string_view outcome, std::string_view era,
                        std::chrono::milliseconds duration) {
-                    metrics.record_tool_call(tool, outcome, duration);
+                    metrics.record_tool_call(tool, outcome, era, duration);
                 },
                 [this](const protocol::AuditRecord& record) {
                     if (on_audit) {
