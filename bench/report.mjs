@@ -152,6 +152,39 @@ for (const row of [listRate, listRateTs].filter(Boolean)) {
 }
 say();
 
+// --- both eras -------------------------------------------------------------------------------
+const eraTargets = [
+  ['credentials-mcp', 'credentials-mcp (sessions mode)'],
+  ['credentials-mcp-stateless', 'credentials-mcp --stateless'],
+  ['ts-sdk-v2', 'TypeScript SDK v2'],
+];
+const eraWorkloads = [
+  ['stateless-list', 'tools/list, 2025-11-25 without a session'],
+  ['modern-list', 'tools/list, 2026-07-28'],
+  ['stateless-call', 'tools/call get-token, 2025-11-25 without a session'],
+  ['modern-call', 'tools/call get-token, 2026-07-28'],
+];
+if (http.some((row) => row.workload.startsWith('modern-'))) {
+  say('## Both protocol eras');
+  say();
+  say('The same requests as MCP 2026-07-28 (the per-request envelope in `params._meta`, `MCP-Protocol-Version`, `Mcp-Method` and `Mcp-Name` headers, no session) and as 2025-11-25 requests without a session (`MCP-Protocol-Version: 2025-11-25`, as a stateless server takes them), against credentials-mcp in its default mode (which serves 2026-07-28 requests beside its sessions) and with `--stateless`, and against a server on the TypeScript SDK v2 (`@modelcontextprotocol/server` 2.4.0, bench/ts-server-v2: both eras, a fresh server instance per HTTP request, as `createMcpHandler` works). Every request is checked: 2026-07-28 answers must carry `resultType`.');
+  say();
+  say('| request | connections | server | requests/s | p50 | p99 | errors | peak RSS | req/s vs TS SDK v2 |');
+  say('|---|---|---|---|---|---|---|---|---|');
+  for (const [workload, label] of eraWorkloads) {
+    for (const connections of [1, 64]) {
+      const peer = find('ts-sdk-v2', workload, connections);
+      for (const [target, name] of eraTargets) {
+        const row = find(target, workload, connections);
+        if (!row) continue;
+        const vs = target !== 'ts-sdk-v2' && peer ? `${num(rps(row) / rps(peer), 1)}×` : '';
+        say(`| ${label} | ${connections} | ${name} | ${num(rps(row))} | ${ms(row.wrk.p50_us)} | ${ms(row.wrk.p99_us)} | ${num(errors(row))} | ${mib(row.peak_rss_kib)} | ${vs} |`);
+      }
+    }
+  }
+  say();
+}
+
 // --- memory ----------------------------------------------------------------------------------
 say('## Memory');
 say();
@@ -207,7 +240,7 @@ if (beforeRows) {
   const lines = [];
   const metric = (name, before, after, format) => lines.push(`| ${name} | ${format(before)} | ${format(after)} |`);
   for (const connections of [1, 64]) {
-    for (const [workload, label] of [['list', 'tools/list'], ['call', 'tools/call'], ['session', 'whole sessions']]) {
+    for (const [workload, label] of [['list', 'tools/list'], ['call', 'tools/call'], ['session', 'whole sessions'], ['modern-list', 'tools/list, 2026-07-28'], ['modern-call', 'tools/call, 2026-07-28']]) {
       const b = pick(beforeRows, 'credentials-mcp', workload, connections);
       const a = pick(rows, 'credentials-mcp', workload, connections);
       if (!a && !b) continue;
@@ -231,7 +264,7 @@ if (beforeRows) {
   }
   metric('RSS idle', sessionsOf(beforeRows)?.idle_rss_kib, sessionsOf(rows)?.idle_rss_kib, mib);
   metric(`RSS with ${num(sessionsOf(rows)?.open.opened)} sessions`, sessionsOf(beforeRows)?.rss_kib, sessionsOf(rows)?.rss_kib, mib);
-  say('## Before and after the optimisations');
+  say('## Before and after');
   say();
   say(`"Before" is \`${metaBefore.command}\` (server under test \`${metaBefore.binary}\`, run ${metaBefore.date}, load ${metaBefore.load}), measured against the same fixed sandbox; "after" is the run above. Wall-clock figures from two runs on a shared machine move with its load; the instruction counts do not.`);
   say();

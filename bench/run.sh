@@ -56,6 +56,10 @@ if [ ! -x "$node" ]; then
     [ -n "$node" ] || { log "Node.js not found: run scripts/install-deps.sh --test-tools"; exit 1; }
     log "the pinned Node 22 (scripts/install-deps.sh --test-tools) is missing; using $node"
 fi
+if [ ! -d bench/ts-server-v2/node_modules/@modelcontextprotocol/server ]; then
+    log "installing the TypeScript SDK v2 server's dependencies (npm ci)"
+    (cd bench/ts-server-v2 && npm ci --no-audit --no-fund >/dev/null)
+fi
 if [ ! -d bench/ts-server/node_modules/@modelcontextprotocol/sdk ]; then
     log "installing the TypeScript SDK server's dependencies (npm ci)"
     (cd bench/ts-server && npm ci --no-audit --no-fund >/dev/null)
@@ -71,10 +75,10 @@ binary=${BINARY:-$sandbox_binary}
 
 work=$(mktemp -d)
 results="$work/results.jsonl"
-sandbox_pid='' cmcp_pid='' ts_pid=''
+sandbox_pid='' cmcp_pid='' ts_pid='' ts2_pid=''
 cleanup() {
     # Only the processes still running; stop_pid cleared the others (their ids may be reused).
-    for pid in $sandbox_pid $cmcp_pid $ts_pid; do kill "$pid" 2>/dev/null || true; done
+    for pid in $sandbox_pid $cmcp_pid $ts_pid $ts2_pid; do kill "$pid" 2>/dev/null || true; done
     wait 2>/dev/null || true
     rm -rf "$work"
 }
@@ -143,12 +147,21 @@ start_ts() {  # sets ts_pid, ts_url
     ts_url="http://127.0.0.1:$port/mcp"
     wait_http "$ts_url"
 }
+start_ts2() {  # the TypeScript SDK v2 server, both eras; sets ts2_pid, ts2_url
+    local port
+    port=$(free_port)
+    "$node" bench/ts-server-v2/server.mjs http --listen "127.0.0.1:$port" 2>>"$work/ts2.log" &
+    ts2_pid=$!
+    ts2_url="http://127.0.0.1:$port/mcp"
+    wait_http "$ts2_url"
+}
 stop_pid() {  # PID: stops it, and forgets it for cleanup
     [ -n "$1" ] || return 0
     kill "$1" 2>/dev/null || true
     wait "$1" 2>/dev/null || true
     [ "$1" = "$cmcp_pid" ] && cmcp_pid=''
     [ "$1" = "$ts_pid" ] && ts_pid=''
+    [ "$1" = "$ts2_pid" ] && ts2_pid=''
     return 0
 }
 kib() { awk -v key="$2:" '$1 == key {print $2}' "/proc/$1/status"; }  # PID VmRSS|VmHWM
@@ -237,6 +250,29 @@ run_wrk ts-sdk "$ts_pid" "$ts_url" list-identity 64 0
 restart_servers
 run_wrk credentials-mcp "$cmcp_pid" "$cmcp_url" list 64 "$list_rate"
 run_wrk ts-sdk "$ts_pid" "$ts_url" list 64 "$list_rate"
+
+# --- both protocol eras ---------------------------------------------------------------------
+# MCP 2026-07-28 requests (envelope, no session) beside legacy ones without a session, from
+# credentials-mcp in its default (stateful) and --stateless modes, and from a server on the
+# TypeScript SDK v2 (bench/ts-server-v2), which serves both eras with a fresh server per request.
+stop_pid "$cmcp_pid"
+stop_pid "$ts_pid"
+for conns in 1 64; do
+    start_cmcp
+    run_wrk credentials-mcp "$cmcp_pid" "$cmcp_url" modern-list "$conns" 0
+    run_wrk credentials-mcp "$cmcp_pid" "$cmcp_url" modern-call "$conns" 0
+    stop_pid "$cmcp_pid"
+    start_cmcp --stateless
+    for workload in stateless-list stateless-call modern-list modern-call; do
+        run_wrk credentials-mcp-stateless "$cmcp_pid" "$cmcp_url" "$workload" "$conns" 0
+    done
+    stop_pid "$cmcp_pid"
+    for workload in stateless-list stateless-call modern-list modern-call; do
+        start_ts2  # afresh each time, as the v1 server above
+        run_wrk ts-sdk-v2 "$ts2_pid" "$ts2_url" "$workload" "$conns" 0
+        stop_pid "$ts2_pid"
+    done
+done
 
 # --- RSS with many live sessions ------------------------------------------------------------
 stop_pid "$cmcp_pid"

@@ -13,6 +13,12 @@
 --                 mixed    agent-like sessions: initialize, initialized, tools/list, 8 calls of
 --                          7 read tools, ping, DELETE, again
 --                 direct   GET of the token get-token reads, sent to the sandbox itself
+--                 stateless-list, stateless-call   tools/list or tools/call get-token again and
+--                          again without a session (legacy 2025-11-25 requests, as a --stateless
+--                          server takes them)
+--                 modern-list, modern-call   the same as MCP 2026-07-28 requests: the
+--                          per-request envelope in params._meta, and MCP-Protocol-Version,
+--                          Mcp-Method and Mcp-Name headers; no session
 --   MCP_RATE      requests/s to offer over all connections (0 or unset: as fast as possible)
 --   MCP_CONNS     connections (to split MCP_RATE between them)
 --   MCP_SCW_KEY   the sandbox's Scaleway key (direct only)
@@ -49,6 +55,13 @@ local function call(name, arguments)
 end
 
 local GET_TOKEN = call("get-token", '{"region":"fr-par","token_id":"' .. TOKEN_ID .. '"}')
+-- MCP 2026-07-28: every request carries its version and the client's capabilities.
+local ENVELOPE = '"_meta":{"io.modelcontextprotocol/protocolVersion":"2026-07-28",'
+  .. '"io.modelcontextprotocol/clientInfo":{"name":"wrk","version":"4.1"},'
+  .. '"io.modelcontextprotocol/clientCapabilities":{}}'
+local MODERN_LIST = { '{"jsonrpc":"2.0","id":', ',"method":"tools/list","params":{' .. ENVELOPE .. '}}' }
+local MODERN_CALL = { '{"jsonrpc":"2.0","id":', ',"method":"tools/call","params":{"name":"get-token",'
+  .. '"arguments":{"region":"fr-par","token_id":"' .. TOKEN_ID .. '"},' .. ENVELOPE .. '}}' }
 -- What an agent auditing credentials does in one session: mostly reads, across all surfaces.
 local AGENT_CALLS = {
   call("list-all-tokens", '{"region":"fr-par"}'),
@@ -67,6 +80,10 @@ local plans = {
   list = { steps = { "initialize", "initialized", "list" }, from = 3 },
   call = { steps = { "initialize", "initialized", "call" }, from = 3 },
   direct = { steps = { "direct" }, from = 1 },
+  ["stateless-list"] = { steps = { "stateless-list" }, from = 1 },
+  ["stateless-call"] = { steps = { "stateless-call" }, from = 1 },
+  ["modern-list"] = { steps = { "modern-list" }, from = 1 },
+  ["modern-call"] = { steps = { "modern-call" }, from = 1 },
 }
 do
   local steps = { "initialize", "initialized", "list" }
@@ -131,6 +148,20 @@ local function headers()
   return h
 end
 
+local function stateless_headers()
+  local h = headers()
+  h["MCP-Protocol-Version"] = "2025-11-25"
+  return h
+end
+
+local function modern_headers(method, name)
+  local h = headers()
+  h["MCP-Protocol-Version"] = "2026-07-28"
+  h["Mcp-Method"] = method
+  h["Mcp-Name"] = name
+  return h
+end
+
 function request()
   local name = plan.steps[step]
   if name == "direct" then
@@ -148,6 +179,14 @@ function request()
     return wrk.format("POST", path, headers(), body(PING))
   elseif name == "delete" then
     return wrk.format("DELETE", path, headers())
+  elseif name == "stateless-list" then
+    return wrk.format("POST", path, stateless_headers(), body(LIST))
+  elseif name == "stateless-call" then
+    return wrk.format("POST", path, stateless_headers(), body(GET_TOKEN))
+  elseif name == "modern-list" then
+    return wrk.format("POST", path, modern_headers("tools/list"), body(MODERN_LIST))
+  elseif name == "modern-call" then
+    return wrk.format("POST", path, modern_headers("tools/call", "get-token"), body(MODERN_CALL))
   end
   return wrk.format("POST", path, headers(), body(AGENT_CALLS[tonumber(name:sub(6))]))
 end
@@ -172,7 +211,7 @@ local function ok(name, status, all, body)
   elseif name == "delete" then
     sessions = sessions + 1
     return status == 200 or status == 204
-  elseif name == "list" then
+  elseif name == "list" or name == "stateless-list" or name == "modern-list" then
     local encoding = header(all, "content-encoding")
     if encoding ~= nil and encoding:lower() == "gzip" then
       -- wrk cannot inflate: a gzip member of a plausible size (run.sh checks once, before
@@ -180,6 +219,10 @@ local function ok(name, status, all, body)
       return status == 200 and body:sub(1, 2) == "\31\139" and #body > 4096
     end
     return status == 200 and body:find('"inputSchema"', 1, true) ~= nil
+      and (name ~= "modern-list" or body:find('"resultType"', 1, true) ~= nil)
+  elseif name == "modern-call" then
+    return status == 200 and body:find('"resultType"', 1, true) ~= nil
+      and body:find('"isError":true', 1, true) == nil
   end
   -- tools/call and ping: a 200 whose JSON-RPC result is not an error.
   return status == 200 and body:find('"result"', 1, true) ~= nil
