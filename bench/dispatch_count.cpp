@@ -9,6 +9,7 @@
 // Each measured_* function handles exactly one message; everything else (start-up, catalog
 // compilation, initialize, warm-up) runs outside them and is not counted. Without valgrind the
 // program just checks that both replies are what a client expects (exit code 0).
+#include <boost/asio/io_context.hpp>
 #include <boost/json.hpp>
 #include <cstdlib>
 #include <functional>
@@ -20,10 +21,10 @@
 #include <utility>
 
 #include "catalog/catalog.hpp"
+#include "protocol/call_limit.hpp"
 #include "protocol/exchange.hpp"
 #include "protocol/session.hpp"
 #include "support/logging.hpp"
-#include "support/task_runner.hpp"
 #include "upstream/upstream.hpp"
 
 namespace {
@@ -44,12 +45,13 @@ constexpr std::string_view kToolsCall =
 
 class ImmediateUpstream final : public upstream::Upstream {
   public:
-    upstream::Outcome send(const upstream::Request&, upstream::CallControl&) override {
+    boost::asio::awaitable<upstream::Outcome> send(const upstream::Request&,
+                                                   upstream::CallControl&) override {
         upstream::Response response;
         response.status = 200;
         response.content_type = "application/json";
         response.body = std::string(kTokenBody);
-        return response;
+        co_return response;
     }
 };
 
@@ -78,19 +80,25 @@ class SerializingExchange final : public protocol::Exchange {
     Captured& out_;
 };
 
-Captured handle(protocol::Session& session, std::string_view message) {
+// Dispatches the message and runs the tool call it starts, if any, to its end.
+Captured handle(protocol::Session& session, boost::asio::io_context& io, std::string_view message) {
     Captured reply;
-    session.handle_text(message, std::make_shared<SerializingExchange>(reply));
+    session.handle_text(message, std::make_shared<SerializingExchange>(reply),
+                        {nullptr, io.get_executor()});
+    io.restart();
+    io.run();
     return reply;
 }
 
 // noinline and distinct names: callgrind's --toggle-collect matches them.
-[[gnu::noinline]] Captured measured_tools_list(protocol::Session& session) {
-    return handle(session, kToolsList);
+[[gnu::noinline]] Captured measured_tools_list(protocol::Session& session,
+                                               boost::asio::io_context& io) {
+    return handle(session, io, kToolsList);
 }
 
-[[gnu::noinline]] Captured measured_tools_call(protocol::Session& session) {
-    return handle(session, kToolsCall);
+[[gnu::noinline]] Captured measured_tools_call(protocol::Session& session,
+                                               boost::asio::io_context& io) {
+    return handle(session, io, kToolsCall);
 }
 
 }  // namespace
@@ -98,28 +106,29 @@ Captured handle(protocol::Session& session, std::string_view message) {
 int main() {
     const auto catalog = catalog::Catalog::from_embedded({});
     ImmediateUpstream upstream;
-    InlineRunner runner;
+    protocol::CallLimit calls(1);
+    boost::asio::io_context io;
     const protocol::Services services{
         catalog,
         upstream,
-        runner,
+        calls,
         make_null_logger(),
         protocol::ServerIdentity{"credentials-mcp", "bench", "Credentials MCP", "instructions"},
         {},
         {}};
     const auto session = protocol::Session::create(services);
     handle(
-        *session,
+        *session, io,
         R"({"jsonrpc":"2.0","id":0,"method":"initialize","params":{"protocolVersion":"2025-11-25",)"
         R"("capabilities":{},"clientInfo":{"name":"bench","version":"1"}}})");
-    handle(*session, R"({"jsonrpc":"2.0","method":"notifications/initialized"})");
+    handle(*session, io, R"({"jsonrpc":"2.0","method":"notifications/initialized"})");
     // Warm-up: first-use costs (allocator arenas, lazy statics) are not what a server pays per
     // message.
-    handle(*session, kToolsList);
-    handle(*session, kToolsCall);
+    handle(*session, io, kToolsList);
+    handle(*session, io, kToolsCall);
 
-    const auto list = measured_tools_list(*session).all();
-    const auto call = measured_tools_call(*session).all();
+    const auto list = measured_tools_list(*session, io).all();
+    const auto call = measured_tools_call(*session, io).all();
     const bool list_ok = list.find(R"("name":"get-token")") != std::string::npos;
     const bool call_ok = call.find(R"("structuredContent")") != std::string::npos &&
                          call.find(R"("isError":true)") == std::string::npos;

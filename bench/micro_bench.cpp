@@ -8,6 +8,7 @@
 
 #include <benchmark/benchmark.h>
 
+#include <boost/asio/io_context.hpp>
 #include <boost/json.hpp>
 #include <cstdint>
 #include <cstdlib>
@@ -23,10 +24,10 @@
 
 #include "catalog/call_result.hpp"
 #include "catalog/catalog.hpp"
+#include "protocol/call_limit.hpp"
 #include "protocol/exchange.hpp"
 #include "protocol/session.hpp"
 #include "support/logging.hpp"
-#include "support/task_runner.hpp"
 #include "upstream/upstream.hpp"
 
 namespace {
@@ -68,8 +69,9 @@ constexpr std::string_view kGrantAccessArguments =
 class ImmediateUpstream final : public upstream::Upstream {
   public:
     explicit ImmediateUpstream(upstream::Response response) : response_(std::move(response)) {}
-    upstream::Outcome send(const upstream::Request&, upstream::CallControl&) override {
-        return response_;
+    boost::asio::awaitable<upstream::Outcome> send(const upstream::Request&,
+                                                   upstream::CallControl&) override {
+        co_return response_;
     }
 
   private:
@@ -117,7 +119,7 @@ struct World {
           logger(make_null_logger()),
           services{catalog,
                    upstream,
-                   runner,
+                   calls,
                    logger,
                    protocol::ServerIdentity{"credentials-mcp", "bench", "Credentials MCP",
                                             "benchmark instructions"},
@@ -125,9 +127,11 @@ struct World {
 
     catalog::Catalog catalog;
     ImmediateUpstream upstream;
-    InlineRunner runner;
+    protocol::CallLimit calls{1};
     Logger logger;
     protocol::Services services;
+    // Where tool calls run; each benchmark step runs it until the call has been answered.
+    boost::asio::io_context io;
 };
 #pragma GCC diagnostic pop
 
@@ -141,10 +145,19 @@ World& world() {
     std::abort();
 }
 
+// Dispatches one message and runs the tool call it starts, if any, to its end.
+void dispatch(protocol::Session& session, std::string_view text,
+              const std::shared_ptr<SerializingExchange>& exchange) {
+    auto& io = world().io;
+    session.handle_text(text, exchange, {nullptr, io.get_executor()});
+    io.restart();
+    io.run();
+}
+
 // Sends one message and returns the serialised reply (empty when none is owed).
 std::string send(protocol::Session& session, std::string_view text) {
     auto exchange = std::make_shared<SerializingExchange>();
-    session.handle_text(text, exchange);
+    dispatch(session, text, exchange);
     if (exchange->finished != 1) {
         fail("no reply (or several) to: " + std::string(text));
     }
@@ -183,7 +196,7 @@ void run_messages(benchmark::State& state, std::string_view version, std::string
     std::size_t bytes = 0;
     for (auto _ : state) {
         auto exchange = std::make_shared<SerializingExchange>();
-        session->handle_text(message, exchange);
+        dispatch(*session, message, exchange);
         bytes += exchange->size();
         benchmark::DoNotOptimize(exchange.get());
     }
@@ -221,7 +234,7 @@ void BM_StatelessToolsList(benchmark::State& state) {
     for (auto _ : state) {
         auto session = protocol::Session::create(world().services, options);
         auto exchange = std::make_shared<SerializingExchange>();
-        session->handle_text(message, exchange);
+        dispatch(*session, message, exchange);
         bytes += exchange->text.size();
         benchmark::DoNotOptimize(exchange->text.data());
     }

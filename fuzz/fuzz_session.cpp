@@ -85,7 +85,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     initialize(*session, batches ? "2025-03-26" : "2025-11-25");
 
     auto exchange = std::make_shared<CheckingExchange>();
-    session->handle_text(text, exchange);
+    env.handle(*session, text, exchange);
     CMCP_FUZZ_CHECK(exchange->finishes == 1, text);
     CMCP_FUZZ_CHECK(session->calls_in_flight() == 0, text);
     const auto& reply = exchange->reply;

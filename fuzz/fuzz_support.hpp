@@ -1,9 +1,11 @@
-// Helpers shared by the libFuzzer targets: an inline task runner, an upstream that answers at
+// Helpers shared by the libFuzzer targets: an io_context the harness runs to completion after
+// each message, an upstream that answers at
 // once (with an outcome the harness picks), an Exchange that checks its contract, and oracles
 // for JSON-RPC replies. Header-only; every target is its own program.
 #pragma once
 
 #include <algorithm>
+#include <boost/asio/io_context.hpp>
 #include <boost/json.hpp>
 #include <cstdint>
 #include <cstdio>
@@ -17,11 +19,11 @@
 #include <utility>
 
 #include "catalog/catalog.hpp"
+#include "protocol/call_limit.hpp"
 #include "protocol/exchange.hpp"
 #include "protocol/jsonrpc.hpp"
 #include "protocol/session.hpp"
 #include "support/logging.hpp"
-#include "support/task_runner.hpp"
 #include "upstream/upstream.hpp"
 
 namespace cmcp::fuzz {
@@ -50,7 +52,13 @@ class ImmediateUpstream final : public upstream::Upstream {
 
     void select(unsigned choice) { choice_ = choice % kOutcomes; }
 
-    upstream::Outcome send(const upstream::Request& request, upstream::CallControl&) override {
+    boost::asio::awaitable<upstream::Outcome> send(const upstream::Request& request,
+                                                   upstream::CallControl&) override {
+        co_return answer(request);
+    }
+
+  private:
+    upstream::Outcome answer(const upstream::Request& request) const {
         // Whatever the arguments were, the request must be well-formed by now.
         CMCP_FUZZ_CHECK(!request.method.empty(), request.tool);
         CMCP_FUZZ_CHECK(!request.path.empty() && request.path.front() == '/', request.path);
@@ -262,7 +270,7 @@ struct SessionWorld {
           logger(make_null_logger()),
           services{catalog,
                    upstream,
-                   runner,
+                   calls,
                    logger,
                    protocol::ServerIdentity{"credentials-mcp", "fuzz", "Credentials MCP",
                                             "fuzz instructions"},
@@ -270,9 +278,18 @@ struct SessionWorld {
 
     catalog::Catalog catalog;
     ImmediateUpstream upstream;
-    InlineRunner runner;
+    protocol::CallLimit calls{64};
     Logger logger;
     protocol::Services services;
+    boost::asio::io_context io;
+
+    // Dispatches one message and runs whatever it started (tool calls) to its end.
+    void handle(protocol::Session& session, std::string_view text,
+                std::shared_ptr<protocol::Exchange> exchange) {
+        session.handle_text(text, std::move(exchange), {nullptr, io.get_executor()});
+        io.restart();
+        io.run();
+    }
 };
 #pragma GCC diagnostic pop
 

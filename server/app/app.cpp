@@ -14,16 +14,12 @@
 #include "sandbox/sandbox.hpp"
 #include "support/random.hpp"
 #include "support/signals.hpp"
-#include "support/worker_pool.hpp"
 #include "transport/http/metrics.hpp"
 #include "upstream/http_upstream.hpp"
 
 namespace cmcp::app {
 
 namespace {
-
-// How long worker threads may take to finish after the transport stopped.
-constexpr std::chrono::seconds kWorkerExitGrace{5};
 
 // The sandbox's demo objects become the defaults a user would otherwise configure, so every
 // tool works in sandbox mode without extra arguments; explicit configuration still wins.
@@ -45,16 +41,15 @@ std::string sandbox_note(const sandbox::DemoData& demo) {
            demo.service_token_id + " and database " + demo.database + ".";
 }
 
-upstream::HttpUpstreamOptions upstream_options(const config::UpstreamSettings& settings,
-                                               std::shared_ptr<SpinBudget> spin) {
+upstream::HttpUpstreamOptions upstream_options(const config::UpstreamSettings& settings) {
     upstream::HttpUpstreamOptions options;
     options.scaleway_base_url = settings.scaleway_base_url;
     options.planetscale_base_url = settings.planetscale_base_url;
     options.connect_timeout = settings.connect_timeout;
     options.read_timeout = settings.read_timeout;
+    options.call_timeout = settings.call_timeout;
     options.max_response_bytes = settings.max_response_bytes;
     options.retry.max_attempts = settings.max_attempts;
-    options.spin = std::move(spin);
     options.user_agent = "credentials-mcp/" + std::string(version());
     return options;
 }
@@ -215,13 +210,10 @@ int run(const config::Config& config, Startup startup, const config::EnvLookup& 
     // Kept for the audit log, which must not write down credentials either.
     const upstream::Redactor redactor(credentials);
 
-    WorkerPool workers(config.worker_threads, config.max_queued_calls);
+    protocol::CallLimit calls(config.max_calls);
     transport::http::Metrics metrics;
-    // One thread at a time may spin, whichever wait it is in: the other core stays for the
-    // processes that produce what is awaited.
-    const auto spin = std::make_shared<SpinBudget>(upstream_settings.busy_poll, 1);
     upstream::HttpUpstream upstream_client(
-        upstream_options(upstream_settings, spin), std::move(credentials), logger,
+        upstream_options(upstream_settings), std::move(credentials), logger,
         [&metrics](upstream::Provider provider, std::string_view tool, int status,
                    std::chrono::milliseconds latency) {
             metrics.record_upstream(upstream::to_string(provider), tool, status, latency);
@@ -229,7 +221,7 @@ int run(const config::Config& config, Startup startup, const config::EnvLookup& 
     protocol::Services services{
         catalog,
         upstream_client,
-        workers,
+        calls,
         logger,
         protocol::ServerIdentity{
             "credentials-mcp", std::string(version()), "Credentials MCP",
@@ -247,14 +239,7 @@ int run(const config::Config& config, Startup startup, const config::EnvLookup& 
     const int exit_code =
         config.mode == config::Mode::stdio
             ? serve_stdio(config, services, stop)
-            : serve_http(config, startup.auth_tokens, services, metrics, spin, stop, logger);
-    if (!workers.shutdown_until(std::chrono::steady_clock::now() + kWorkerExitGrace)) {
-        // A worker is stuck (e.g. writing to a client that stopped reading); waiting would hang
-        // the process forever, and unwinding would free what it still uses.
-        logger->error("a tool call did not finish after shutdown; exiting without waiting");
-        logger->flush();
-        std::_Exit(exit_code);
-    }
+            : serve_http(config, startup.auth_tokens, services, metrics, stop, logger);
     logger->info("stopped");
     return exit_code;
 }

@@ -6,7 +6,7 @@ namespace cmcp::app {
 
 int serve_http(const config::Config& config, std::vector<std::string> auth_tokens,
                const protocol::Services& services, transport::http::Metrics& metrics,
-               std::shared_ptr<SpinBudget> spin, StopHandle& stop, const Logger& logger) {
+               StopHandle& stop, const Logger& logger) {
     const auto& settings = config.http;
     transport::http::HttpServerOptions options;
     options.host = settings.host;
@@ -31,7 +31,6 @@ int serve_http(const config::Config& config, std::vector<std::string> auth_token
     options.io_threads = settings.io_threads;
     options.shutdown_grace = config.shutdown_grace;
     options.drain_period = settings.drain_period;
-    options.spin = std::move(spin);
 
     transport::http::HttpServer server(services, options, metrics, logger);
     stop.attach([&server] { server.stop(); });

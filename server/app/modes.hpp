@@ -6,7 +6,6 @@
 #include "config/config.hpp"
 #include "protocol/session.hpp"
 #include "support/logging.hpp"
-#include "support/spin_budget.hpp"
 
 namespace cmcp::transport::http {
 class Metrics;
@@ -22,10 +21,9 @@ inline constexpr int kExitUsage = 2;
 int serve_stdio(const config::Config& config, const protocol::Services& services, StopHandle& stop);
 
 // Serves MCP over Streamable HTTP until a stop is requested. Returns the exit code.
-// `spin` is shared with the upstream client (see --busy-poll-us).
 int serve_http(const config::Config& config, std::vector<std::string> auth_tokens,
                const protocol::Services& services, transport::http::Metrics& metrics,
-               std::shared_ptr<SpinBudget> spin, StopHandle& stop, const Logger& logger);
+               StopHandle& stop, const Logger& logger);
 
 // Serves only the upstream simulator on config.http's address until a stop is requested,
 // accepting the credentials `env` holds (the variables the server itself sends from).

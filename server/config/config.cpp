@@ -116,16 +116,25 @@ constexpr Option kOptions[] = {
     {"--max-body-bytes", true, [](Config& c, const std::string& v) { return number_option<std::size_t>(v, "--max-body-bytes", 1024, 1U << 30U, c.http.max_body_bytes); }},
     {"--max-connections", true, [](Config& c, const std::string& v) { return number_option<std::size_t>(v, "--max-connections", 1, 100000, c.http.max_connections); }},
     {"--io-threads", true, [](Config& c, const std::string& v) { return number_option<unsigned>(v, "--io-threads", 1, 256, c.http.io_threads); }},
-    {"--workers", true, [](Config& c, const std::string& v) { return number_option<std::size_t>(v, "--workers", 1, 1024, c.worker_threads); }},
-    {"--max-queued-calls", true, [](Config& c, const std::string& v) { return number_option<std::size_t>(v, "--max-queued-calls", 1, 1000000, c.max_queued_calls); }},
+    {"--max-calls", true, [](Config& c, const std::string& v) { return number_option<std::size_t>(v, "--max-calls", 1, 1000000, c.max_calls); }},
     {"--max-message-bytes", true, [](Config& c, const std::string& v) { return number_option<std::size_t>(v, "--max-message-bytes", 1024, 1U << 30U, c.max_message_bytes); }},
     {"--drain-seconds", true, [](Config& c, const std::string& v) { return duration_option(v, "--drain-seconds", 0, 3600, c.http.drain_period); }},
     {"--shutdown-grace", true, [](Config& c, const std::string& v) { return duration_option(v, "--shutdown-grace", 0, 3600, c.shutdown_grace); }},
     {"--connect-timeout-ms", true, [](Config& c, const std::string& v) { return duration_option(v, "--connect-timeout-ms", 1, 600000, c.upstream.connect_timeout); }},
     {"--read-timeout-ms", true, [](Config& c, const std::string& v) { return duration_option(v, "--read-timeout-ms", 1, 600000, c.upstream.read_timeout); }},
     {"--max-response-bytes", true, [](Config& c, const std::string& v) { return number_option<std::size_t>(v, "--max-response-bytes", 1024, 1U << 30U, c.upstream.max_response_bytes); }},
-    {"--busy-poll-us", true, [](Config& c, const std::string& v) { return duration_option(v, "--busy-poll-us", 0, 10000, c.upstream.busy_poll); }},
+    {"--call-timeout-ms", true, [](Config& c, const std::string& v) { return duration_option(v, "--call-timeout-ms", 100, 3600000, c.upstream.call_timeout); }},
     {"--max-attempts", true, [](Config& c, const std::string& v) { return number_option<int>(v, "--max-attempts", 1, 10, c.upstream.max_attempts); }},
+};
+
+// Options of earlier versions, with what to do instead: a clear error beats a silent change.
+constexpr std::pair<std::string_view, std::string_view> kRemovedOptions[] = {
+    {"--workers",
+     "--workers was removed in 0.2: tool calls no longer need threads of their own "
+     "(they run as coroutines on the I/O threads); drop it, and use --max-calls to "
+     "bound how many run at once"},
+    {"--max-queued-calls", "--max-queued-calls was renamed --max-calls in 0.2"},
+    {"--busy-poll-us", "--busy-poll-us was removed in 0.2: nothing polls any more; drop it"},
 };
 
 const Option* find_option(std::string_view name) {
@@ -286,6 +295,11 @@ class Parser {
         const std::string name = arg.substr(0, equals);
         const auto* option = find_option(name);
         if (option == nullptr) {
+            for (const auto& [removed, advice] : kRemovedOptions) {
+                if (removed == name) {
+                    return std::string(advice);
+                }
+            }
             return "unknown argument '" + name + "'";
         }
         if (!option->takes_value) {

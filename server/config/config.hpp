@@ -43,11 +43,11 @@ struct HttpSettings {
 struct UpstreamSettings {
     std::string scaleway_base_url = "https://api.scaleway.com";
     std::string planetscale_base_url = "https://api.planetscale.com";
-    std::chrono::milliseconds connect_timeout{5000};
-    std::chrono::milliseconds read_timeout{30000};
+    std::chrono::milliseconds connect_timeout{5000};  // resolve, TCP connect, TLS handshake
+    std::chrono::milliseconds read_timeout{30000};    // the whole response of one attempt
+    std::chrono::milliseconds call_timeout{60000};    // everything one tool call does
     std::size_t max_response_bytes = 8 * 1024 * 1024;
     int max_attempts = 4;
-    std::chrono::microseconds busy_poll{200};  // --busy-poll-us; see SpinBudget
 };
 
 struct Config {
@@ -65,8 +65,7 @@ struct Config {
     std::size_t max_result_bytes = 64 * 1024;
     // Values for tool arguments with defaultFrom, e.g. "scaleway.region" -> "fr-par".
     std::map<std::string, std::string> defaults;
-    std::size_t worker_threads = 16;
-    std::size_t max_queued_calls = 256;
+    std::size_t max_calls = 256;  // tool calls in flight at once; more are refused
     std::size_t max_message_bytes = 4 * 1024 * 1024;
     std::chrono::seconds shutdown_grace{10};
     UpstreamSettings upstream;

@@ -48,17 +48,15 @@ Behaviour (both modes):
                                                                     Env CREDENTIALS_MCP_MAX_RESULT_BYTES
   --log-level LEVEL        stderr log level: debug, info, notice, warning, error (default info).
                                                                     Env CREDENTIALS_MCP_LOG_LEVEL
-  --workers N              Threads making upstream calls (default 16); over HTTP a call
-                           may instead run on a free I/O thread (see --io-threads).
-  --max-queued-calls N     Calls waiting for a worker before new ones are refused (default 256).
+  --max-calls N            Tool calls in flight at once, over all clients; beyond it a call
+                           is refused with an error result, nothing sent (default 256).
   --max-message-bytes N    Largest stdio message accepted (default 4194304).
   --shutdown-grace S       Seconds in-flight calls may finish at shutdown (default 10).
-  --connect-timeout-ms MS  Upstream connect timeout (default 5000).
-  --read-timeout-ms MS     Upstream read timeout (default 30000).
+  --connect-timeout-ms MS  Upstream resolve + connect + TLS handshake limit (default 5000).
+  --read-timeout-ms MS     Limit for one attempt's whole upstream response (default 30000).
+  --call-timeout-ms MS     Limit for everything one tool call does upstream: every attempt
+                           and every wait between them (default 60000).
   --max-response-bytes N   Largest upstream response accepted (default 8388608).
-  --busy-poll-us US        How long a wait for a quick answer (the upstream's, or a client's
-                           next request) polls before it sleeps, one thread at a time and
-                           only when idle otherwise (default 200, 0 = never).
   --max-attempts N         Attempts for idempotent calls on 429/502/503/504/connection errors
                            (default 4, exponential backoff with jitter).
 
@@ -77,9 +75,9 @@ HTTP mode:
   --session-idle-timeout S Seconds before an idle session expires (default 1800).
   --max-body-bytes N       Largest request body (default 4194304).
   --max-connections N      Concurrent connections (default 512).
-  --io-threads N           I/O threads (default: one per core). A tool call without a
-                           progress token runs on the I/O thread that read it while
-                           another one stays free.
+  --io-threads N           I/O threads (default: one per core). A tool call runs on the
+                           thread that serves its connection, as a coroutine: waiting for
+                           the upstream takes no thread.
   --drain-seconds S        On SIGTERM/SIGINT, first keep serving for S seconds with /readyz
                            answering 503 and every response closing its connection, so a
                            load balancer takes the replica out; then stop accepting, let

@@ -1,5 +1,9 @@
 #include "protocol/session.hpp"
 
+#include <boost/asio/bind_cancellation_slot.hpp>
+#include <boost/asio/cancellation_signal.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/post.hpp>
 #include <boost/json.hpp>
 #include <cmath>
 
@@ -12,6 +16,7 @@
 
 namespace cmcp::protocol {
 namespace json = boost::json;
+namespace net = boost::asio;
 
 namespace {
 
@@ -74,6 +79,9 @@ struct Session::Call {
     const catalog::PreparedCall prepared;
     const std::optional<ModernRequest> modern;  // set for a 2026-07-28 request
     const std::chrono::steady_clock::time_point started = std::chrono::steady_clock::now();
+    // Where the call's coroutine runs, and how cancel_call() stops it there.
+    net::any_io_executor executor;
+    net::cancellation_signal cancellation;
     std::mutex mutex;
     bool done = false;
     double last_progress = -1;
@@ -216,7 +224,6 @@ void Session::handle(const json::value& message, std::shared_ptr<Exchange> excha
             make_error(nullptr, error_code::invalid_request, "Invalid Request: empty batch")));
         return;
     }
-    scope.inline_runner = nullptr;
     auto collector = std::make_shared<BatchExchange>(exchange, batch->size());
     for (const auto& element : *batch) {
         auto element_exchange = std::make_shared<BatchElement>(
@@ -592,6 +599,7 @@ void Session::call_tool(const json::value& id, const json::object& params,
     auto call =
         std::make_shared<Call>(*this, id, exchange, std::move(progress_token), *tool,
                                std::move(std::get<catalog::PreparedCall>(prepared)), modern);
+    call->executor = scope.executor;  // before others can see the call
     {
         std::lock_guard lock(mutex_);
         if (!calls_.emplace(call->key, call).second) {
@@ -601,13 +609,11 @@ void Session::call_tool(const json::value& id, const json::object& params,
             return;
         }
     }
-    auto self = shared_from_this();
-    auto run = [self, call] { self->run_call(call); };
-    // Progress notifications could not be written before an inline call ends.
-    const bool ran_inline = scope.inline_runner != nullptr && !call->progress_token &&
-                            scope.inline_runner->try_post(run);
-    if (!ran_inline && !services_.runner.try_post(std::move(run))) {
-        services_.logger->warn("tool {}: refused, worker pool saturated", tool->definition.name);
+    if (!scope.executor || !services_.calls.try_acquire()) {
+        if (scope.executor) {
+            services_.logger->warn("tool {}: refused, {} calls already in flight",
+                                   tool->definition.name, services_.calls.running());
+        }
         audit(*tool, call->prepared.arguments, std::nullopt, false, std::chrono::milliseconds(0),
               "busy");
         complete_call(
@@ -618,69 +624,75 @@ void Session::call_tool(const json::value& id, const json::object& params,
                                       "nothing was sent upstream. Call the tool again shortly."),
                 modern.has_value()),
             "busy");
+        return;
     }
+    // On the transport's executor, with a cancellation slot that cancel_call() signals.
+    // The handler holds the call: its cancellation signal must outlive the coroutine, whose
+    // slot co_spawn clears only after the coroutine has ended.
+    net::co_spawn(
+        scope.executor, run_call(call),
+        net::bind_cancellation_slot(call->cancellation.slot(),
+                                    [self = shared_from_this(), call](const std::exception_ptr&) {
+                                        self->services_.calls.release();
+                                    }));
 }
 
-void Session::run_call(const std::shared_ptr<Call>& call) {
+net::awaitable<void> Session::run_call(std::shared_ptr<Call> call) {
+    const auto& definition = call->tool.definition;
+    const auto& request = call->prepared.request;
     try {
-        run_call_unguarded(call);
+        const auto vendor = catalog::provider_display_name(definition.provider);
+        send_progress(
+            *call,
+            {0, 1, "Calling " + std::string(vendor) + ": " + request.method + " " + request.path});
+        const auto outcome = co_await services_.upstream.send(request, call->control);
+        if (call->control.cancelled()) {
+            co_return;  // cancel_call already finished the exchange
+        }
+        const bool structured =
+            call->modern || features_of(protocol_version().value_or(std::string(kLatestVersion)))
+                                .structured_content;
+        auto result = catalog::make_call_result(call->tool, call->prepared, outcome, structured,
+                                                services_.catalog.options().max_result_bytes,
+                                                services_.logger);
+        const bool is_error = result.contains("isError");
+        const auto elapsed = std::chrono::duration_cast<std::chrono::milliseconds>(
+            std::chrono::steady_clock::now() - call->started);
+        const auto* response = std::get_if<upstream::Response>(&outcome);
+        const std::string_view outcome_name = is_error ? "error" : "ok";
+        std::string summary =
+            "tool " + definition.name + ": " + request.method + " " + request.path;
+        if (response != nullptr) {
+            summary += " -> HTTP " + std::to_string(response->status);
+            if (response->attempts > 1) {
+                summary += " after " + std::to_string(response->attempts) + " attempts";
+            }
+        } else {
+            summary += " -> " +
+                       std::string(upstream::to_string(std::get<upstream::Failure>(outcome).kind));
+        }
+        summary += " in " + std::to_string(elapsed.count()) + " ms";
+        services_.logger->info("{}", summary);
+        // Retries already warned; the outcome itself is in the result, so only detail levels.
+        send_log(*call, is_error ? LogLevel::info : LogLevel::debug, summary);
+        // Written before the result goes out, so the log holds every change a client saw.
+        const auto* failure = std::get_if<upstream::Failure>(&outcome);
+        audit(call->tool, call->prepared.arguments,
+              response != nullptr ? std::optional<int>(response->status) : std::nullopt,
+              response != nullptr || (failure != nullptr && failure->request_sent), elapsed,
+              outcome_name);
+        send_progress(*call, {1, 1, is_error ? "Failed" : "Done"});
+        complete_call(*call, result_message(call->id, std::move(result), call->modern.has_value()),
+                      outcome_name);
     } catch (const std::exception& error) {
-        // Nothing may escape a worker thread; the client still gets an answer.
-        services_.logger->error("tool {}: internal error: {}", call->tool.definition.name,
-                                error.what());
+        // Nothing may escape the call; the client still gets an answer.
+        services_.logger->error("tool {}: internal error: {}", definition.name, error.what());
         complete_call(*call,
                       json::value(make_error(call->id, error_code::internal_error,
                                              "Internal error while running the tool; the "
                                              "operation may or may not have been applied")),
                       "error");
     }
-}
-
-void Session::run_call_unguarded(const std::shared_ptr<Call>& call) {
-    const auto& definition = call->tool.definition;
-    const auto& request = call->prepared.request;
-    const auto vendor = catalog::provider_display_name(definition.provider);
-    send_progress(
-        *call,
-        {0, 1, "Calling " + std::string(vendor) + ": " + request.method + " " + request.path});
-    const auto outcome = services_.upstream.send(request, call->control);
-    if (call->control.cancelled()) {
-        return;  // cancel_call already finished the exchange
-    }
-    const bool structured =
-        call->modern ||
-        features_of(protocol_version().value_or(std::string(kLatestVersion))).structured_content;
-    auto result =
-        catalog::make_call_result(call->tool, call->prepared, outcome, structured,
-                                  services_.catalog.options().max_result_bytes, services_.logger);
-    const bool is_error = result.contains("isError");
-    const auto elapsed = std::chrono::duration_cast<std::chrono::milliseconds>(
-        std::chrono::steady_clock::now() - call->started);
-    const auto* response = std::get_if<upstream::Response>(&outcome);
-    const std::string_view outcome_name = is_error ? "error" : "ok";
-    std::string summary = "tool " + definition.name + ": " + request.method + " " + request.path;
-    if (response != nullptr) {
-        summary += " -> HTTP " + std::to_string(response->status);
-        if (response->attempts > 1) {
-            summary += " after " + std::to_string(response->attempts) + " attempts";
-        }
-    } else {
-        summary +=
-            " -> " + std::string(upstream::to_string(std::get<upstream::Failure>(outcome).kind));
-    }
-    summary += " in " + std::to_string(elapsed.count()) + " ms";
-    services_.logger->info("{}", summary);
-    // Retries already warned; the outcome itself is in the result, so only detail levels.
-    send_log(*call, is_error ? LogLevel::info : LogLevel::debug, summary);
-    // Written before the result goes out, so the log holds every change a client saw.
-    const auto* failure = std::get_if<upstream::Failure>(&outcome);
-    audit(call->tool, call->prepared.arguments,
-          response != nullptr ? std::optional<int>(response->status) : std::nullopt,
-          response != nullptr || (failure != nullptr && failure->request_sent), elapsed,
-          outcome_name);
-    send_progress(*call, {1, 1, is_error ? "Failed" : "Done"});
-    complete_call(*call, result_message(call->id, std::move(result), call->modern.has_value()),
-                  outcome_name);
 }
 
 bool Session::visible(const catalog::Tool& tool, RequestScope scope) const {
@@ -742,6 +754,12 @@ void Session::cancel_call(const std::string& key, std::string_view reason,
     services_.logger->info("tool {}: cancelled ({})", call->tool.definition.name,
                            printable(reason));
     call->control.cancel();
+    if (call->executor) {
+        // The signal belongs to the coroutine's executor; emitted there, it stops whatever the
+        // call awaits (resolve, connect, TLS, write, read, a retry's wait).
+        net::post(call->executor,
+                  [call] { call->cancellation.emit(net::cancellation_type::terminal); });
+    }
     // Settled by cancel(): from here on nothing more can be sent for this call.
     const bool sent = call->control.request_sent();
     audit(call->tool, call->prepared.arguments, std::nullopt, sent,

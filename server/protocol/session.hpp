@@ -1,5 +1,7 @@
 #pragma once
 
+#include <boost/asio/any_io_executor.hpp>
+#include <boost/asio/awaitable.hpp>
 #include <boost/json/object.hpp>
 #include <boost/json/value.hpp>
 #include <chrono>
@@ -14,10 +16,10 @@
 
 #include "catalog/catalog.hpp"
 #include "protocol/audit.hpp"
+#include "protocol/call_limit.hpp"
 #include "protocol/exchange.hpp"
 #include "support/log_level.hpp"
 #include "support/logging.hpp"
-#include "support/task_runner.hpp"
 #include "upstream/upstream.hpp"
 
 namespace cmcp::protocol {
@@ -41,7 +43,7 @@ using ToolCallObserver = std::function<void(std::string_view tool, std::string_v
 struct Services {
     const catalog::Catalog& catalog;
     upstream::Upstream& upstream;
-    TaskRunner& runner;
+    CallLimit& calls;
     Logger logger;
     ServerIdentity identity;
     ToolCallObserver on_tool_call;  // may be empty
@@ -74,16 +76,15 @@ enum class CancelReason { session_ended, server_shutdown };
 // its transport offers for it.
 struct RequestScope {
     const catalog::Narrowing* narrowing = nullptr;  // further narrowing for this request
-    // May run this message's tool call right away on the calling thread (the HTTP I/O thread
-    // that read it, while another is free), which saves two thread hand-offs; when it refuses,
-    // or is absent, the call goes to Services::runner. Only offered calls that want no progress
-    // notifications, and never for batches, whose calls must run side by side.
-    TaskRunner* inline_runner = nullptr;
+    // Where the message's tool calls run, as coroutines: the transport's own executor (the HTTP
+    // connection's strand, the stdio loop), so that a request and its upstream exchange stay
+    // on one thread. Required for tools/call.
+    boost::asio::any_io_executor executor;
 };
 
 // One MCP session: the JSON-RPC dispatcher and lifecycle state, free of any transport.
 // A message goes in through handle(); everything it causes comes out through its Exchange,
-// possibly later and from a worker thread (tool calls run on Services::runner).
+// possibly later, from the tool call's coroutine on RequestScope::executor.
 class Session : public std::enable_shared_from_this<Session> {
     struct PrivateTag {};  // sessions are always shared (tool calls keep theirs alive)
 
@@ -149,8 +150,7 @@ class Session : public std::enable_shared_from_this<Session> {
     void call_tool(const boost::json::value& id, const boost::json::object& params,
                    const std::shared_ptr<Exchange>& exchange, RequestScope scope,
                    std::optional<ModernRequest> modern = std::nullopt);
-    void run_call(const std::shared_ptr<Call>& call);
-    void run_call_unguarded(const std::shared_ptr<Call>& call);
+    boost::asio::awaitable<void> run_call(std::shared_ptr<Call> call);
     void complete_call(Call& call, std::optional<boost::json::value> reply,
                        std::string_view outcome);
     // Stops a call in flight and audits it. With `answer_because` server_shutdown the client

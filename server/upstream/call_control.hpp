@@ -1,10 +1,6 @@
 #pragma once
 
-#include <chrono>
-#include <condition_variable>
-#include <cstdint>
 #include <functional>
-#include <map>
 #include <mutex>
 #include <optional>
 #include <string>
@@ -13,8 +9,10 @@
 
 namespace cmcp::upstream {
 
-// Links one in-flight tool call to whoever asked for it: cancellation flows down,
-// progress and log messages flow up. Thread-safe.
+// Links one in-flight tool call to whoever asked for it: progress and log messages flow up, and
+// what a cancellation needs to know flows both ways. The call's coroutine is stopped through
+// asio's cancellation slot by its owner; this object only records that it was cancelled, and
+// whether the request had gone out by then. Thread-safe.
 class CallControl {
   public:
     struct Progress {
@@ -36,53 +34,16 @@ class CallControl {
     [[nodiscard]] bool begin_sending();
     // True once a request went out (perhaps unanswered): the vendor may have applied it.
     bool request_sent() const;
-    // Sleeps for the given time unless cancelled first; returns false if cancelled.
-    bool sleep_for(std::chrono::milliseconds duration);
 
     void report_progress(const Progress& progress) const;
     void log(LogLevel level, const std::string& message) const;
 
-    using CancelHook = std::function<void()>;
-
-    // Keeps a hook registered; destroying it unregisters the hook, waiting for the hook to
-    // return if cancel() is running it at that moment, so the hook's captures may die after.
-    class CancelRegistration {
-      public:
-        CancelRegistration() = default;
-        CancelRegistration(CancelRegistration&& other) noexcept;
-        CancelRegistration& operator=(CancelRegistration&& other) noexcept;
-        CancelRegistration(const CancelRegistration&) = delete;
-        CancelRegistration& operator=(const CancelRegistration&) = delete;
-        ~CancelRegistration();
-
-      private:
-        friend class CallControl;
-        CancelRegistration(CallControl* control, std::uint64_t id) : control_(control), id_(id) {}
-        void release();
-
-        CallControl* control_ = nullptr;
-        std::uint64_t id_ = 0;
-    };
-
-    // Runs `hook` on the thread that calls cancel() (at once, on this thread, if the call is
-    // already cancelled). Hooks run under a lock: they must be quick, must not block, and must
-    // not call back into this CallControl.
-    [[nodiscard]] CancelRegistration on_cancel(CancelHook hook);
-
   private:
-    void remove_hook(std::uint64_t id);
-
     ProgressSink progress_;
     LogSink log_;
     mutable std::mutex mutex_;
-    std::condition_variable wake_;
     bool cancelled_ = false;
     bool sent_ = false;
-    // Separate from mutex_ so that sleep_for() and cancelled() never wait for a running hook.
-    std::mutex hooks_mutex_;
-    std::map<std::uint64_t, CancelHook> hooks_;
-    std::uint64_t next_hook_id_ = 1;
-    bool hooks_fired_ = false;
 };
 
 }  // namespace cmcp::upstream

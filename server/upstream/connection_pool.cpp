@@ -15,9 +15,9 @@ ConnectionPool::Lease::~Lease() {
 
 ConnectionPool::Lease ConnectionPool::acquire() {
     std::vector<Idle> closed;
-    std::unique_ptr<HttpConnection> found;
+    std::unique_ptr<UpstreamConnection> found;
     while (!found) {
-        std::unique_ptr<HttpConnection> candidate;
+        std::unique_ptr<UpstreamConnection> candidate;
         {
             std::lock_guard lock(mutex_);
             const auto oldest_usable = std::chrono::steady_clock::now() - kMaxIdleAge;
@@ -47,10 +47,36 @@ std::size_t ConnectionPool::idle_count() const {
     return idle_.size();
 }
 
-void ConnectionPool::give_back(std::unique_ptr<HttpConnection> connection) {
+void ConnectionPool::give_back(std::unique_ptr<UpstreamConnection> connection) {
     std::lock_guard lock(mutex_);
     if (idle_.size() < max_idle_) {
         idle_.push_back({std::move(connection), std::chrono::steady_clock::now()});
+    }
+}
+
+ConnectionPools::ConnectionPools(boost::asio::execution_context& context)
+    : boost::asio::execution_context::service(context) {}
+
+ConnectionPool& ConnectionPools::pool(const std::string& origin, std::size_t max_idle) {
+    std::lock_guard lock(mutex_);
+    auto& slot = pools_[origin];
+    if (!slot) {
+        slot = std::make_unique<ConnectionPool>(max_idle);
+    }
+    return *slot;
+}
+
+std::size_t ConnectionPools::idle_count(const std::string& origin) const {
+    std::lock_guard lock(mutex_);
+    const auto found = pools_.find(origin);
+    return found == pools_.end() ? 0 : found->second->idle_count();
+}
+
+void ConnectionPools::shutdown() {
+    std::map<std::string, std::unique_ptr<ConnectionPool>, std::less<>> closing;
+    {
+        std::lock_guard lock(mutex_);
+        closing.swap(pools_);
     }
 }
 

@@ -1,6 +1,12 @@
 #include "upstream/http_upstream.hpp"
 
 #include <algorithm>
+#include <boost/asio/execution/context.hpp>
+#include <boost/asio/query.hpp>
+#include <boost/asio/redirect_error.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/this_coro.hpp>
+#include <boost/asio/use_awaitable.hpp>
 #include <boost/json/serialize.hpp>
 #include <charconv>
 #include <cstdint>
@@ -12,14 +18,13 @@
 
 #include "support/loopback.hpp"
 #include "upstream/connection_pool.hpp"
-#include "upstream/http_connection.hpp"
-#include "upstream/in_flight.hpp"
 
 namespace cmcp::upstream {
 
 namespace {
 
-using Clock = std::chrono::steady_clock;
+namespace net = boost::asio;
+namespace http = boost::beast::http;
 using std::chrono::milliseconds;
 
 std::string_view display_name(Provider provider) {
@@ -149,11 +154,12 @@ HttpUpstream::HttpUpstream(HttpUpstreamOptions options, Credentials credentials,
                 display_name(provider), url_variable(provider), url.host_and_port());
         }
     }
-    scaleway_.pool = std::make_shared<ConnectionPool>(options_.max_idle_connections_per_host);
-    planetscale_.pool =
-        planetscale_.url.same_origin(scaleway_.url)
-            ? scaleway_.pool
-            : std::make_shared<ConnectionPool>(options_.max_idle_connections_per_host);
+    for (auto* endpoint : {&scaleway_, &planetscale_}) {
+        // Connections are interchangeable between clients only where they were verified the
+        // same way.
+        endpoint->origin = (endpoint->url.https ? "https://" : "http://") +
+                           endpoint->url.host_and_port() + " " + options_.ca_bundle_path;
+    }
 }
 
 HttpUpstream::~HttpUpstream() = default;
@@ -162,15 +168,16 @@ const HttpUpstream::Endpoint& HttpUpstream::endpoint(Provider provider) const {
     return provider == Provider::scaleway ? scaleway_ : planetscale_;
 }
 
-std::size_t HttpUpstream::idle_connections(Provider provider) const {
-    return endpoint(provider).pool->idle_count();
+std::size_t HttpUpstream::idle_connections(Provider provider,
+                                           net::execution_context& context) const {
+    return net::use_service<ConnectionPools>(context).idle_count(endpoint(provider).origin);
 }
 
-const TlsContext* HttpUpstream::tls_context(std::string& problem) {
+net::ssl::context* HttpUpstream::tls_context(std::string& problem) {
     std::lock_guard lock(tls_mutex_);
     if (!tls_) {
         try {
-            tls_ = std::make_unique<TlsContext>(options_.ca_bundle_path);
+            tls_ = make_tls_context(options_.ca_bundle_path);
         } catch (const std::invalid_argument& error) {
             problem = error.what();
             return nullptr;
@@ -184,23 +191,28 @@ double HttpUpstream::random_fraction() {
     return std::uniform_real_distribution<double>(0.0, 1.0)(random_);
 }
 
-Outcome HttpUpstream::send(const Request& request, CallControl& control) {
+net::awaitable<Outcome> HttpUpstream::send(const Request& request, CallControl& control) {
+    // Cancellation is handled where it happens, with error codes: a terminal cancellation of
+    // the caller ends this coroutine with an outcome that says how far the call got.
+    co_await net::this_coro::throw_if_cancelled(false);
     try {
-        return send_with_retries(request, control);
+        co_return co_await send_with_retries(request, control);
     } catch (const std::exception& error) {
         // Nothing on this path is expected to throw (bad_alloc aside); callers get a result.
         logger_->error("upstream {} unexpected error for tool {}: {}", to_string(request.provider),
                        request.tool, redactor_.redact(error.what()));
-        return Failure{FailureKind::connection,
-                       "Unexpected internal error while calling " +
-                           std::string(display_name(request.provider)) + ": " +
-                           redactor_.redact(error.what()),
-                       0};
+        co_return Failure{FailureKind::connection,
+                          "Unexpected internal error while calling " +
+                              std::string(display_name(request.provider)) + ": " +
+                              redactor_.redact(error.what()),
+                          0, control.request_sent()};
     }
 }
 
-Outcome HttpUpstream::send_with_retries(const Request& request, CallControl& control) {
+net::awaitable<Outcome> HttpUpstream::send_with_retries(const Request& request,
+                                                        CallControl& control) {
     const auto start = Clock::now();
+    const auto deadline = start + options_.call_timeout;
     const std::string_view provider = to_string(request.provider);
     const std::string_view name = display_name(request.provider);
     const Endpoint& target_endpoint = endpoint(request.provider);
@@ -210,33 +222,35 @@ Outcome HttpUpstream::send_with_retries(const Request& request, CallControl& con
     if (!credential_for(credentials_, request.provider)) {
         logger_->info("upstream {} {} {} not sent: no credentials configured", provider,
                       request.method, log_path);
-        return Failure{FailureKind::missing_credentials,
-                       missing_credentials_message(request.provider), 0};
+        co_return Failure{FailureKind::missing_credentials,
+                          missing_credentials_message(request.provider), 0};
     }
     const std::string target = target_endpoint.url.path_prefix + request.target();
     if (!is_token(request.method) || !is_request_target(target)) {
         logger_->error("upstream {} refusing a malformed request line for tool {}", provider,
                        request.tool);
-        return Failure{FailureKind::connection,
-                       "Refusing to send a malformed request to " + std::string(name) +
-                           ": its method or path holds characters not allowed on an HTTP request "
-                           "line. Nothing was sent.",
-                       0};
+        co_return Failure{
+            FailureKind::connection,
+            "Refusing to send a malformed request to " + std::string(name) +
+                ": its method or path holds characters not allowed on an HTTP request "
+                "line. Nothing was sent.",
+            0};
     }
 
-    // Built once: every attempt sends the same bytes.
-    const std::string wire = request_bytes(request, target_endpoint.url, target);
+    // Built once: every attempt sends the same message.
+    WireRequest wire = wire_request(request, target_endpoint.url, target);
     const int max_attempts = std::max(1, options_.retry.max_attempts);
+    const auto executor = co_await net::this_coro::executor;
     int attempts = 0;
     while (true) {
         if (control.cancelled()) {
-            return Failure{FailureKind::cancelled,
-                           attempts == 0 ? "The call was cancelled before it was sent."
-                                         : "The call was cancelled.",
-                           attempts, control.request_sent()};
+            co_return Failure{FailureKind::cancelled,
+                              attempts == 0 ? "The call was cancelled before it was sent."
+                                            : "The call was cancelled.",
+                              attempts, control.request_sent()};
         }
         ++attempts;
-        Attempt result = attempt(request, target_endpoint, wire, control);
+        Attempt result = co_await attempt(request, target_endpoint, wire, control, deadline);
         const auto* response = std::get_if<Response>(&result.outcome);
         const int status = response != nullptr ? response->status : 0;
         if (observer_) {
@@ -259,10 +273,13 @@ Outcome HttpUpstream::send_with_retries(const Request& request, CallControl& con
         }
 
         if (!result.final && !control.cancelled()) {
+            RetryPolicy policy = options_.retry;
+            // The call's one deadline bounds the retries and their waits too.
+            policy.max_total = std::min(policy.max_total, options_.call_timeout);
             const RetryInput input{request, result.outcome, attempts, since(start),
                                    std::chrono::system_clock::now()};
             const RetryDecision decision =
-                decide_retry(options_.retry, input, [this] { return random_fraction(); });
+                decide_retry(policy, input, [this] { return random_fraction(); });
             if (decision.retry) {
                 const std::string what =
                     response != nullptr
@@ -275,12 +292,16 @@ Outcome HttpUpstream::send_with_retries(const Request& request, CallControl& con
                 const double progress = 1.0 - 1.0 / static_cast<double>(attempts + 1);
                 control.report_progress({progress, 1.0, note});
                 control.log(LogLevel::warning, note);
-                if (!control.sleep_for(decision.delay)) {
-                    return Failure{FailureKind::cancelled,
-                                   redactor_.redact("The call was cancelled while waiting to "
-                                                    "retry; the last attempt ended with: " +
-                                                    what + "."),
-                                   attempts, control.request_sent()};
+                // A timer, not a sleeping thread; the caller's cancellation ends the wait.
+                net::steady_timer backoff(executor, decision.delay);
+                boost::system::error_code waited;
+                co_await backoff.async_wait(net::redirect_error(net::use_awaitable, waited));
+                if (waited || control.cancelled()) {
+                    co_return Failure{FailureKind::cancelled,
+                                      redactor_.redact("The call was cancelled while waiting to "
+                                                       "retry; the last attempt ended with: " +
+                                                       what + "."),
+                                      attempts, control.request_sent()};
                 }
                 continue;
             }
@@ -298,7 +319,7 @@ Outcome HttpUpstream::send_with_retries(const Request& request, CallControl& con
             if (final_response->retry_after) {
                 redactor_.redact_in_place(*final_response->retry_after);
             }
-            return std::move(result.outcome);
+            co_return std::move(result.outcome);
         }
         auto& failure = std::get<Failure>(result.outcome);
         failure.attempts = attempts;
@@ -308,33 +329,33 @@ Outcome HttpUpstream::send_with_retries(const Request& request, CallControl& con
                                         "gave up after " + std::to_string(attempts) + " attempts");
         }
         redactor_.redact_in_place(failure.message);
-        return std::move(result.outcome);
+        co_return std::move(result.outcome);
     }
 }
 
-std::string HttpUpstream::request_bytes(const Request& request, const BaseUrl& url,
-                                        const std::string& target) const {
+WireRequest HttpUpstream::wire_request(const Request& request, const BaseUrl& url,
+                                       const std::string& target) const {
+    WireRequest wire(http::string_to_verb(request.method), target, 11);
+    wire.set(http::field::host, url.host_header());
+    wire.set(http::field::accept, "application/json");
+    wire.set(http::field::user_agent, options_.user_agent);
     const std::string& credential = *credential_for(credentials_, request.provider);
-    const std::string body = request.body ? boost::json::serialize(*request.body) : std::string();
-    std::string wire;
-    wire.reserve(192 + target.size() + credential.size() + body.size());
-    wire.append(request.method).append(" ").append(target).append(" HTTP/1.1\r\nHost: ");
-    wire.append(url.host_header()).append("\r\nAccept: application/json\r\nUser-Agent: ");
-    wire.append(options_.user_agent).append("\r\n");
-    wire.append(request.provider == Provider::scaleway ? "X-Auth-Token: " : "Authorization: ");
-    wire.append(credential).append("\r\n");
+    wire.set(request.provider == Provider::scaleway ? "X-Auth-Token" : "Authorization", credential);
+    wire.keep_alive(true);
     if (request.body) {
-        wire.append("Content-Type: application/json\r\nContent-Length: ");
-        wire.append(std::to_string(body.size())).append("\r\n");
+        wire.set(http::field::content_type, "application/json");
+        wire.body() = boost::json::serialize(*request.body);
+        wire.prepare_payload();
     } else if (method_expects_body(request.method)) {
-        wire.append("Content-Length: 0\r\n");  // some proxies refuse a POST without a length
+        wire.content_length(0);  // some proxies refuse a POST without a length
     }
-    wire.append("\r\n").append(body);
     return wire;
 }
 
-HttpUpstream::Attempt HttpUpstream::attempt(const Request& request, const Endpoint& endpoint,
-                                            const std::string& wire, CallControl& control) {
+net::awaitable<HttpUpstream::Attempt> HttpUpstream::attempt(const Request& request,
+                                                            const Endpoint& endpoint,
+                                                            WireRequest& wire, CallControl& control,
+                                                            Clock::time_point deadline) {
     Attempt result;
     const std::string name(display_name(request.provider));
     const std::string where = name + " at " + endpoint.url.host_and_port();
@@ -346,49 +367,41 @@ HttpUpstream::Attempt HttpUpstream::attempt(const Request& request, const Endpoi
             : " The request was sent and may already have been applied: check before repeating "
               "it.";
     const auto started = Clock::now();
-    InFlight in_flight;
-    auto registration = control.on_cancel([&in_flight] { in_flight.abort(); });
-    auto lease = endpoint.pool->acquire();
+    const auto executor = co_await net::this_coro::executor;
+    auto& pool = net::use_service<ConnectionPools>(net::query(executor, net::execution::context))
+                     .pool(endpoint.origin, options_.max_idle_connections_per_host);
+    auto lease = pool.acquire();
     if (lease.connection() == nullptr) {
-        const TlsContext* tls = nullptr;
+        net::ssl::context* tls = nullptr;
         if (endpoint.url.https) {
             std::string problem;
             tls = tls_context(problem);
             if (tls == nullptr) {
                 result.latency = since(started);
-                return failed(result, FailureKind::connection,
-                              problem + "; nothing was sent to " + name + ".", true);
+                co_return failed(result, FailureKind::connection,
+                                 problem + "; nothing was sent to " + name + ".", true);
             }
         }
-        auto opened = HttpConnection::open(endpoint.url, tls,
-                                           Clock::now() + options_.connect_timeout, in_flight);
+        auto opened = co_await UpstreamConnection::open(endpoint.url, tls, options_.connect_timeout,
+                                                        deadline);
         if (opened.error != ConnectError::none) {
             result.latency = since(started);
-            return connect_failure(opened.error, opened.detail, name, where, result);
+            co_return connect_failure(opened.error, opened.detail, name, where, result);
         }
         lease.set(std::move(opened.connection));
     }
-    SpinBudget* spin = options_.spin && endpoint.pool->answer_wait().short_enough(*options_.spin)
-                           ? options_.spin.get()
-                           : nullptr;
-    const ExchangeLimits limits{options_.read_timeout, options_.write_timeout,
-                                options_.max_response_bytes, spin};
     if (!control.begin_sending()) {
         result.latency = since(started);
-        return failed(result, FailureKind::cancelled,
-                      "The call was cancelled before it was sent; nothing reached " + name + ".",
-                      true);
+        co_return failed(result, FailureKind::cancelled,
+                         "The call was cancelled before it was sent; nothing reached " + name + ".",
+                         true);
     }
-    const auto sent = Clock::now();
-    ExchangeResult exchanged =
-        lease.connection()->exchange(wire, request.method == "HEAD", limits, in_flight);
-    if (exchanged.error == ExchangeError::none) {
-        endpoint.pool->answer_wait().record(Clock::now() - sent);
-    }
+    const ExchangeLimits limits{options_.read_timeout, options_.write_timeout,
+                                options_.max_response_bytes};
+    ExchangeResult exchanged = co_await lease.connection()->exchange(wire, limits, deadline);
     result.latency = since(started);
-    registration = {};
-    if (in_flight.aborted()) {
-        lease.discard();  // shut down, perhaps after the exchange completed
+    if (exchanged.error != ExchangeError::none) {
+        lease.discard();  // its state is unknown: never reused
     }
 
     switch (exchanged.error) {
@@ -399,48 +412,55 @@ HttpUpstream::Attempt HttpUpstream::attempt(const Request& request, const Endpoi
             out.retry_after = std::move(exchanged.retry_after);
             out.body = std::move(exchanged.body);
             result.outcome = std::move(out);
-            return result;
+            co_return result;
         }
         case ExchangeError::too_large:
-            return failed(result, FailureKind::response_too_large,
-                          "The " + name + " response was larger than the limit of " +
-                              std::to_string(options_.max_response_bytes) +
-                              " bytes and was discarded; ask for less data, for example a smaller "
-                              "page size.",
-                          true);
+            co_return failed(
+                result, FailureKind::response_too_large,
+                "The " + name + " response was larger than the limit of " +
+                    std::to_string(options_.max_response_bytes) +
+                    " bytes and was discarded; ask for less data, for example a smaller "
+                    "page size.",
+                true);
         case ExchangeError::cancelled:
-            return failed(result, FailureKind::cancelled,
-                          "The call was cancelled while waiting for " + name + "." + maybe_applied,
-                          true);
+            co_return failed(
+                result, FailureKind::cancelled,
+                "The call was cancelled while waiting for " + name + "." + maybe_applied, true);
+        case ExchangeError::deadline:
+            co_return failed(result, FailureKind::timeout,
+                             "The call did not finish within its time limit of " +
+                                 ms_text(options_.call_timeout) + " (" +
+                                 endpoint.url.host_and_port() + ")." + maybe_applied,
+                             true);
         case ExchangeError::read_timeout:
-            return failed(result, FailureKind::timeout,
-                          name + " sent no response within the read timeout of " +
-                              ms_text(options_.read_timeout) + " (" + endpoint.url.host_and_port() +
-                              ")." + maybe_applied,
-                          false);
+            co_return failed(result, FailureKind::timeout,
+                             name + " sent no complete response within the read timeout of " +
+                                 ms_text(options_.read_timeout) + " (" +
+                                 endpoint.url.host_and_port() + ")." + maybe_applied,
+                             false);
         case ExchangeError::closed_early:
-            return failed(result, FailureKind::connection,
-                          "The connection to " + where +
-                              " was closed before a complete response arrived." + maybe_applied,
-                          false);
+            co_return failed(result, FailureKind::connection,
+                             "The connection to " + where +
+                                 " was closed before a complete response arrived." + maybe_applied,
+                             false);
         case ExchangeError::write_timeout:
-            return failed(result, FailureKind::timeout,
-                          "Could not send the request to " + where +
-                              " within the write timeout of " + ms_text(options_.write_timeout) +
-                              "." + maybe_applied,
-                          false);
+            co_return failed(result, FailureKind::timeout,
+                             "Could not send the request to " + where +
+                                 " within the write timeout of " + ms_text(options_.write_timeout) +
+                                 "." + maybe_applied,
+                             false);
         case ExchangeError::write_failed:
-            return failed(
+            co_return failed(
                 result, FailureKind::connection,
                 "The connection to " + where + " failed while sending the request." + maybe_applied,
                 false);
         case ExchangeError::malformed:
-            return failed(result, FailureKind::connection,
-                          "The response from " + where + " is not valid HTTP (" + exchanged.detail +
-                              ")." + maybe_applied,
-                          false);
+            co_return failed(result, FailureKind::connection,
+                             "The response from " + where + " is not valid HTTP (" +
+                                 exchanged.detail + ")." + maybe_applied,
+                             false);
     }
-    return result;
+    co_return result;
 }
 
 HttpUpstream::Attempt HttpUpstream::connect_failure(ConnectError error, const std::string& detail,
@@ -452,7 +472,9 @@ HttpUpstream::Attempt HttpUpstream::connect_failure(ConnectError error, const st
             return failed(result, FailureKind::timeout,
                           "Could not connect to " + where +
                               ": no connection within the connect timeout of " +
-                              ms_text(options_.connect_timeout) + ".",
+                              ms_text(options_.connect_timeout) +
+                              (detail.starts_with("resolving") ? " (" + detail + ")" : "") +
+                              ". Nothing was sent.",
                           false);
         case ConnectError::unreachable:
             return failed(result, FailureKind::connection,

@@ -1,5 +1,7 @@
 #pragma once
 
+#include <boost/asio/awaitable.hpp>
+
 #include "upstream/call_control.hpp"
 #include "upstream/request.hpp"
 
@@ -10,8 +12,10 @@ namespace cmcp::upstream {
 class Upstream {
   public:
     virtual ~Upstream() = default;
-    // Blocking; called from a worker thread. Honours control.cancelled() where it can.
-    virtual Outcome send(const Request& request, CallControl& control) = 0;
+    // Runs on the awaiting coroutine's executor and never blocks it. A terminal cancellation of
+    // the awaiting coroutine (its cancellation slot) stops the exchange wherever it is; the
+    // outcome then says so. Never throws for I/O problems: they come back as a Failure.
+    virtual boost::asio::awaitable<Outcome> send(const Request& request, CallControl& control) = 0;
 };
 
 }  // namespace cmcp::upstream

@@ -90,14 +90,20 @@ TEST(Config, AuditLogAndResultLimit) {
 TEST(Config, ValuesAndErrors) {
     EXPECT_THAT(error_of({"stdio", "--bogus"}), HasSubstr("unknown argument '--bogus'"));
     EXPECT_THAT(error_of({"stdio", "--sandbox=yes"}), HasSubstr("takes no value"));
-    EXPECT_THAT(error_of({"stdio", "--workers"}), HasSubstr("needs a value"));
-    EXPECT_THAT(error_of({"stdio", "--workers", "0"}), HasSubstr("from 1 to 1024"));
-    EXPECT_THAT(error_of({"stdio", "--max-queued-calls", "0"}), HasSubstr("--max-queued-calls"));
+    EXPECT_THAT(error_of({"stdio", "--max-calls"}), HasSubstr("needs a value"));
+    EXPECT_THAT(error_of({"stdio", "--max-calls", "0"}), HasSubstr("from 1 to 1000000"));
+    EXPECT_EQ(ok({"stdio"}).max_calls, 256U);
+    EXPECT_EQ(ok({"stdio", "--max-calls", "8"}).max_calls, 8U);
+    // Options that are gone say what to do instead.
+    EXPECT_THAT(error_of({"stdio", "--workers", "4"}), HasSubstr("--workers was removed"));
+    EXPECT_THAT(error_of({"stdio", "--max-queued-calls", "9"}), HasSubstr("renamed --max-calls"));
+    EXPECT_THAT(error_of({"http", "--busy-poll-us", "0"}), HasSubstr("nothing polls"));
+    EXPECT_EQ(ok({"http"}).upstream.call_timeout, std::chrono::milliseconds(60000));
+    EXPECT_EQ(ok({"http", "--call-timeout-ms", "1500"}).upstream.call_timeout,
+              std::chrono::milliseconds(1500));
+    EXPECT_THAT(error_of({"http", "--call-timeout-ms", "5"}), HasSubstr("from 100"));
     EXPECT_THAT(error_of({"http", "--listen", "9090"}), HasSubstr("HOST:PORT"));
     EXPECT_THAT(error_of({"stdio", "--log-level", "loud"}), HasSubstr("--log-level"));
-    EXPECT_THAT(error_of({"http", "--busy-poll-us", "20000"}), HasSubstr("from 0 to 10000"));
-    EXPECT_EQ(ok({"http"}).upstream.busy_poll, std::chrono::microseconds(200));
-    EXPECT_EQ(ok({"http", "--busy-poll-us", "0"}).upstream.busy_poll, std::chrono::microseconds(0));
     const auto listen = ok({"http", "--listen", "[::1]:9191"});
     EXPECT_EQ(listen.http.host, "::1");
     EXPECT_EQ(listen.http.port, 9191);

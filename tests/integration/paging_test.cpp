@@ -188,7 +188,7 @@ class SmallLimitStack {
         }
         const auto& call = std::get<catalog::PreparedCall>(prepared);
         upstream::CallControl control;
-        const auto outcome = upstream_->send(call.request, control);
+        const auto outcome = send_now(*upstream_, call.request, control);
         return catalog::make_call_result(*tool, call, outcome, true, max_result_bytes_, logger_);
     }
 

@@ -40,7 +40,7 @@ UpstreamStack::UpstreamStack(const Settings& settings)
     services_ = std::make_unique<protocol::Services>(protocol::Services{
         *catalog_,
         *upstream_,
-        runner_,
+        calls_,
         logger_,
         protocol::ServerIdentity{"credentials-mcp", "test", "Credentials MCP", ""},
         {},
@@ -50,12 +50,12 @@ UpstreamStack::UpstreamStack(const Settings& settings)
     session_->handle_text(
         R"({"jsonrpc":"2.0","id":0,"method":"initialize","params":{"protocolVersion":")" +
             settings.version + R"(","capabilities":{},"clientInfo":{"name":"t","version":"1"}}})",
-        exchange);
+        exchange, protocol::RequestScope{nullptr, io_.executor()});
 }
 
 UpstreamStack::~UpstreamStack() {
     session_->cancel_all();
-    runner_.join();
+    session_->wait_idle(std::chrono::steady_clock::now() + std::chrono::seconds(5));
 }
 
 json::object UpstreamStack::call(std::string_view tool, std::string_view arguments_json) {
@@ -65,7 +65,7 @@ json::object UpstreamStack::call(std::string_view tool, std::string_view argumen
     session_->handle_text(R"({"jsonrpc":"2.0","id":)" + std::to_string(id) +
                               R"(,"method":"tools/call","params":{"name":")" + std::string(tool) +
                               R"(","arguments":)" + std::string(arguments_json) + "}}",
-                          exchange);
+                          exchange, protocol::RequestScope{nullptr, io_.executor()});
     const auto answer =
         exchange->wait_finished(std::chrono::seconds(30)) ? exchange->reply() : std::nullopt;
     if (!answer) {

@@ -49,7 +49,8 @@ class UpstreamStack {
     std::unique_ptr<sandbox::Sandbox> sandbox_;
     std::unique_ptr<catalog::Catalog> catalog_;
     std::unique_ptr<upstream::HttpUpstream> upstream_;
-    ThreadRunner runner_;
+    protocol::CallLimit calls_{256};
+    IoThread io_;
     std::unique_ptr<protocol::Services> services_;
     std::shared_ptr<protocol::Session> session_;
     std::vector<sandbox::RecordedRequest> recorded_;

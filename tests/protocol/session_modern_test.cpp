@@ -6,6 +6,7 @@
 
 #include <boost/json.hpp>
 
+#include "support/text.hpp"
 #include "testing/fakes.hpp"
 
 namespace cmcp::protocol {
@@ -28,7 +29,7 @@ std::string modern(int id, std::string_view method, std::string_view params = ""
 
 // The envelope with one more key (log level, progress token).
 std::string envelope_with(std::string_view member) {
-    return std::string(kEnvelope.substr(0, kEnvelope.size() - 1)) + "," + std::string(member) + "}";
+    return concat({kEnvelope.substr(0, kEnvelope.size() - 1), ",", member, "}"});
 }
 
 constexpr std::string_view kJwtArguments = R"("name":"get-jwt","arguments":{"jti":"abc"})";
@@ -221,7 +222,8 @@ TEST(SessionModern, NarrowingAppliesPerRequest) {
     catalog::Narrowing narrowing;
     narrowing.add(catalog::ToolSelection{{"scaleway-iam"}, {}, {}, false});
     auto exchange = std::make_shared<testing::RecordingExchange>();
-    fixture.session->handle_text(modern(1, "tools/list"), exchange, RequestScope{&narrowing});
+    fixture.session->handle_text(modern(1, "tools/list"), exchange,
+                                 RequestScope{&narrowing, fixture.io.executor()});
     ASSERT_TRUE(exchange->wait_finished());
     const auto reply = exchange->reply();
     const auto& result = reply->at("result").as_object();

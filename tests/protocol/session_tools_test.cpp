@@ -1,7 +1,9 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <boost/asio/post.hpp>
 #include <boost/json.hpp>
+#include <future>
 #include <thread>
 
 #include "testing/fakes.hpp"
@@ -174,7 +176,12 @@ TEST(SessionTools, CancellationStopsTheCallAndSuppressesTheResponse) {
     ASSERT_TRUE(exchange->wait_finished());
     EXPECT_FALSE(exchange->reply().has_value());
     EXPECT_EQ(fixture.session->calls_in_flight(), 0U);
-    fixture.runner.join();  // the worker saw the cancellation and returned
+    // The call's coroutine saw the cancellation and returned, freeing its slot.
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+    while (fixture.calls.running() != 0 && std::chrono::steady_clock::now() < deadline) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    }
+    EXPECT_EQ(fixture.calls.running(), 0U);
     EXPECT_EQ(exchange->finish_count(), 1);
 }
 
@@ -228,10 +235,11 @@ TEST(SessionTools, DuplicateIdInFlightIsRefused) {
     EXPECT_TRUE(first->reply()->at("result").is_object());
 }
 
-TEST(SessionTools, SaturatedRunnerGivesABusyToolError) {
+TEST(SessionTools, AtTheCallLimitACallGetsABusyToolError) {
     SessionFixture fixture;
     fixture.initialize();
-    fixture.runner.refuse_all(true);
+    while (fixture.calls.try_acquire()) {
+    }
     const auto reply = fixture.send(kJwtCall);
     EXPECT_TRUE(reply->at("result").at("isError").as_bool());
     EXPECT_NE(reply->at("result").at("content").at(0).at("text").as_string().find("capacity"),
@@ -352,7 +360,7 @@ TEST(SessionTools, IdleMeansEveryResponseHasBeenWritten) {
     SessionFixture fixture;
     fixture.initialize();
     auto writer = std::make_shared<SlowWriter>();
-    fixture.session->handle_text(call_with_id("77"), writer);
+    fixture.session->handle_text(call_with_id("77"), writer, fixture.scope());
     ASSERT_TRUE(fixture.upstream.wait_for_requests(1, std::chrono::seconds(5)));
     ASSERT_TRUE(
         fixture.session->wait_idle(std::chrono::steady_clock::now() + std::chrono::seconds(5)));
@@ -364,22 +372,26 @@ TEST(SessionTools, IdleMeansEveryResponseHasBeenWritten) {
 TEST(SessionTools, AnIdIsFreeAsSoonAsItsResponseIsDelivered) {
     class ReusingClient final : public Exchange {
       public:
-        ReusingClient(Session& session, std::shared_ptr<testing::RecordingExchange> second)
-            : session_(session), second_(std::move(second)) {}
+        ReusingClient(Session& session, std::shared_ptr<testing::RecordingExchange> second,
+                      RequestScope scope)
+            : session_(session), second_(std::move(second)), scope_(std::move(scope)) {}
         void notify(json::object) override {}
         void finish(std::optional<json::value>) override {
-            session_.handle_text(call_with_id("5"), second_);  // from inside the delivery
+            session_.handle_text(call_with_id("5"), second_, scope_);  // from inside the delivery
         }
 
       private:
         Session& session_;
         std::shared_ptr<testing::RecordingExchange> second_;
+        RequestScope scope_;
     };
     SessionFixture fixture;
     fixture.initialize();
     auto second = std::make_shared<testing::RecordingExchange>();
-    fixture.session->handle_text(call_with_id("5"),
-                                 std::make_shared<ReusingClient>(*fixture.session, second));
+    fixture.session->handle_text(
+        call_with_id("5"),
+        std::make_shared<ReusingClient>(*fixture.session, second, fixture.scope()),
+        fixture.scope());
     ASSERT_TRUE(second->wait_finished());
     EXPECT_TRUE(second->reply()->as_object().contains("result"))
         << json::serialize(*second->reply());
@@ -413,7 +425,7 @@ TEST(SessionAudit, RecordsChangingToolsBeforeTheirResult) {
             std::lock_guard lock(mutex);
             current = std::make_shared<testing::RecordingExchange>();
         }
-        fixture.session->handle_text(text, current);
+        fixture.session->handle_text(text, current, fixture.scope());
         ASSERT_TRUE(current->wait_finished());
     };
     fixture.upstream.push_json(204, "");
@@ -456,7 +468,6 @@ TEST(SessionAudit, RecordsCancelledCalls) {
     fixture.send(
         R"({"jsonrpc":"2.0","method":"notifications/cancelled","params":{"requestId":9}})");
     ASSERT_TRUE(exchange->wait_finished());
-    fixture.runner.join();
     std::lock_guard lock(mutex);
     EXPECT_EQ(outcomes, std::vector<std::string>{"cancelled"});
 }
@@ -488,68 +499,35 @@ TEST(SessionTools, ObserverSeesEachOutcome) {
 namespace cmcp::protocol {
 namespace {
 
-// Counts what a transport's inline runner is offered; runs it on the caller when accepting.
-class CountingInlineRunner final : public TaskRunner {
-  public:
-    explicit CountingInlineRunner(bool accept) : accept_(accept) {}
-    bool try_post(std::function<void()> task) override {
-        ++offered;
-        if (!accept_) {
-            return false;
-        }
-        task();
-        return true;
-    }
-    int offered = 0;
-
-  private:
-    const bool accept_;
-};
-
-TEST(SessionInlineCalls, AnAcceptedCallIsAnsweredBeforeHandleReturns) {
+// Where the transport says: the call's coroutine, and so its upstream exchange, runs on the
+// executor of the request's scope (the HTTP connection's strand, the stdio loop).
+TEST(SessionCalls, ACallRunsOnTheExecutorItsRequestCameWith) {
     SessionFixture fixture;
     fixture.initialize();
-    fixture.upstream.push_json(200, R"({"jti":"abc"})");
-    CountingInlineRunner inline_runner(true);
+    std::thread::id ran_on;
+    FakeUpstream::Script script;
+    script.during = [&ran_on](upstream::CallControl&) { ran_on = std::this_thread::get_id(); };
+    script.outcome = json_response(200, R"({"jti":"abc"})");
+    fixture.upstream.push(script);
+    testing::IoThread elsewhere;
+    std::promise<std::thread::id> elsewhere_id;
+    boost::asio::post(elsewhere.executor(),
+                      [&elsewhere_id] { elsewhere_id.set_value(std::this_thread::get_id()); });
     auto exchange = std::make_shared<testing::RecordingExchange>();
-    fixture.session->handle_text(kJwtCall, exchange, RequestScope{nullptr, &inline_runner});
-    EXPECT_EQ(inline_runner.offered, 1);
-    ASSERT_TRUE(exchange->finished());  // no waiting: it ran on this thread
-    EXPECT_EQ(exchange->reply()->at("result").at("structuredContent").at("jti").as_string(), "abc");
-}
-
-TEST(SessionInlineCalls, ARefusedCallGoesToTheWorkers) {
-    SessionFixture fixture;
-    fixture.initialize();
-    fixture.upstream.push_json(200, R"({"jti":"abc"})");
-    CountingInlineRunner inline_runner(false);
-    auto exchange = std::make_shared<testing::RecordingExchange>();
-    fixture.session->handle_text(kJwtCall, exchange, RequestScope{nullptr, &inline_runner});
-    EXPECT_EQ(inline_runner.offered, 1);
+    fixture.session->handle_text(kJwtCall, exchange, RequestScope{nullptr, elsewhere.executor()});
     ASSERT_TRUE(exchange->wait_finished());
+    EXPECT_EQ(ran_on, elsewhere_id.get_future().get());
     EXPECT_EQ(exchange->reply()->at("result").at("structuredContent").at("jti").as_string(), "abc");
 }
 
-TEST(SessionInlineCalls, CallsWantingProgressAndBatchesAreNeverOfferedInline) {
+TEST(SessionCalls, WithoutAnExecutorACallIsRefusedNotRunInline) {
     SessionFixture fixture;
-    fixture.initialize("2025-03-26");
-    CountingInlineRunner inline_runner(true);
-    // Progress could not be written before an inline call ends.
-    fixture.upstream.push_json(200, R"({"jti":"abc"})");
-    auto with_progress = std::make_shared<testing::RecordingExchange>();
-    fixture.session->handle_text(call_with_id("1", R"(,"_meta":{"progressToken":"p"})"),
-                                 with_progress, RequestScope{nullptr, &inline_runner});
-    ASSERT_TRUE(with_progress->wait_finished());
-    EXPECT_FALSE(with_progress->notifications().empty());
-    // A batch's calls run side by side, not one after the other on the caller.
-    fixture.upstream.push_json(200, R"({"jti":"abc"})");
-    fixture.upstream.push_json(200, R"({"jti":"abc"})");
-    auto batch = std::make_shared<testing::RecordingExchange>();
-    fixture.session->handle_text("[" + call_with_id("2") + "," + call_with_id("3") + "]", batch,
-                                 RequestScope{nullptr, &inline_runner});
-    ASSERT_TRUE(batch->wait_finished());
-    EXPECT_EQ(batch->reply()->as_array().size(), 2U);
-    EXPECT_EQ(inline_runner.offered, 0);
+    fixture.initialize();
+    auto exchange = std::make_shared<testing::RecordingExchange>();
+    fixture.session->handle_text(kJwtCall, exchange, RequestScope{});
+    ASSERT_TRUE(exchange->finished());
+    EXPECT_TRUE(exchange->reply()->at("result").at("isError").as_bool());
+    EXPECT_TRUE(fixture.upstream.requests().empty());
 }
 
 }  // namespace

@@ -1,10 +1,21 @@
 #include "testing/fakes.hpp"
 
+#include <boost/asio/bind_cancellation_slot.hpp>
+#include <boost/asio/cancellation_signal.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/redirect_error.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/this_coro.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/asio/use_future.hpp>
 #include <thread>
 
 #include "support/logging.hpp"
 
 namespace cmcp::testing {
+
+namespace net = boost::asio;
 
 upstream::Response json_response(int status, std::string body) {
     upstream::Response response;
@@ -14,8 +25,8 @@ upstream::Response json_response(int status, std::string body) {
     return response;
 }
 
-upstream::Outcome FakeUpstream::send(const upstream::Request& request,
-                                     upstream::CallControl& control) {
+net::awaitable<upstream::Outcome> FakeUpstream::send(const upstream::Request& request,
+                                                     upstream::CallControl& control) {
     Script script;
     script.outcome = json_response(200, "{}");
     {
@@ -35,18 +46,25 @@ upstream::Outcome FakeUpstream::send(const upstream::Request& request,
     }
     changed_.notify_all();
     if (script.hold) {
-        while (!control.cancelled()) {
-            std::unique_lock lock(mutex_);
-            if (changed_.wait_for(lock, std::chrono::milliseconds(5),
-                                  [this] { return released_; })) {
-                break;
+        co_await net::this_coro::throw_if_cancelled(false);
+        net::steady_timer tick(co_await net::this_coro::executor);
+        for (;;) {
+            {
+                std::lock_guard lock(mutex_);
+                if (released_) {
+                    break;
+                }
+            }
+            tick.expires_after(std::chrono::milliseconds(5));
+            boost::system::error_code ec;
+            co_await tick.async_wait(net::redirect_error(net::use_awaitable, ec));
+            if (ec || control.cancelled()) {
+                co_return upstream::Failure{upstream::FailureKind::cancelled, "cancelled", 1,
+                                            control.request_sent()};
             }
         }
-        if (control.cancelled()) {
-            return upstream::Failure{upstream::FailureKind::cancelled, "cancelled", 1};
-        }
     }
-    return script.outcome;
+    co_return script.outcome;
 }
 
 void FakeUpstream::push(Script script) {
@@ -120,28 +138,74 @@ int RecordingExchange::finish_count() const {
     return finish_count_;
 }
 
-ThreadRunner::~ThreadRunner() {
-    join();
+IoThread::IoThread() : work_(ioc_.get_executor()), thread_([this] { ioc_.run(); }) {}
+
+IoThread::~IoThread() {
+    work_.reset();
+    ioc_.stop();
+    thread_.join();
 }
 
-bool ThreadRunner::try_post(std::function<void()> task) {
-    std::lock_guard lock(mutex_);
-    if (refuse_) {
-        return false;
-    }
-    threads_.emplace_back(std::move(task));
-    return true;
+upstream::Outcome UpstreamRunner::send(upstream::Upstream& upstream,
+                                       const upstream::Request& request,
+                                       upstream::CallControl& control) {
+    auto future = net::co_spawn(ioc_, upstream.send(request, control), net::use_future);
+    ioc_.restart();
+    ioc_.run();
+    return future.get();
 }
 
-void ThreadRunner::join() {
-    std::vector<std::thread> threads;
-    {
-        std::lock_guard lock(mutex_);
-        threads.swap(threads_);
-    }
-    for (auto& thread : threads) {
-        thread.join();
-    }
+upstream::Outcome send_now(upstream::Upstream& upstream, const upstream::Request& request,
+                           upstream::CallControl& control) {
+    return UpstreamRunner().send(upstream, request, control);
+}
+
+struct PendingSend::State {
+    upstream::CallControl* control = nullptr;
+    net::io_context ioc;
+    net::cancellation_signal cancellation;
+    std::mutex mutex;
+    std::condition_variable done;
+    std::optional<upstream::Outcome> outcome;
+    std::thread thread;
+};
+
+PendingSend::PendingSend(upstream::Upstream& upstream, upstream::Request request,
+                         upstream::CallControl& control)
+    : state_(std::make_shared<State>()) {
+    auto state = state_;
+    state->control = &control;
+    net::co_spawn(
+        state->ioc,
+        [&upstream, request = std::move(request), &control]() -> net::awaitable<upstream::Outcome> {
+            co_return co_await upstream.send(request, control);
+        },
+        net::bind_cancellation_slot(state->cancellation.slot(),
+                                    [state](std::exception_ptr, upstream::Outcome outcome) {
+                                        {
+                                            std::lock_guard lock(state->mutex);
+                                            state->outcome = std::move(outcome);
+                                        }
+                                        state->done.notify_all();
+                                    }));
+    state->thread = std::thread([state] { state->ioc.run(); });
+}
+
+PendingSend::~PendingSend() {
+    cancel();
+    state_->thread.join();
+}
+
+void PendingSend::cancel() {
+    auto state = state_;
+    state->control->cancel();
+    net::post(state->ioc, [state] { state->cancellation.emit(net::cancellation_type::terminal); });
+}
+
+std::optional<upstream::Outcome> PendingSend::wait(std::chrono::milliseconds timeout) {
+    std::unique_lock lock(state_->mutex);
+    state_->done.wait_for(lock, timeout, [this] { return state_->outcome.has_value(); });
+    return state_->outcome;
 }
 
 const catalog::Catalog& embedded_catalog() {
@@ -153,7 +217,7 @@ SessionFixture::SessionFixture(protocol::SessionOptions options)
     : logger(make_null_logger()),
       services{embedded_catalog(),
                upstream,
-               runner,
+               calls,
                logger,
                protocol::ServerIdentity{"credentials-mcp", "0.0.0-test", "Credentials MCP",
                                         "test instructions"},
@@ -164,12 +228,12 @@ SessionFixture::SessionFixture(protocol::SessionOptions options)
 SessionFixture::~SessionFixture() {
     upstream.release_all();
     session->cancel_all();
-    runner.join();
+    session->wait_idle(std::chrono::steady_clock::now() + std::chrono::seconds(5));
 }
 
 std::shared_ptr<RecordingExchange> SessionFixture::send_async(std::string_view text) {
     auto exchange = std::make_shared<RecordingExchange>();
-    session->handle_text(text, exchange);
+    session->handle_text(text, exchange, scope());
     return exchange;
 }
 

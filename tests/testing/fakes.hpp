@@ -1,5 +1,7 @@
 #pragma once
 
+#include <boost/asio/executor_work_guard.hpp>
+#include <boost/asio/io_context.hpp>
 #include <boost/json.hpp>
 #include <chrono>
 #include <condition_variable>
@@ -8,12 +10,13 @@
 #include <mutex>
 #include <optional>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "catalog/catalog.hpp"
+#include "protocol/call_limit.hpp"
 #include "protocol/exchange.hpp"
 #include "protocol/session.hpp"
-#include "support/task_runner.hpp"
 #include "upstream/upstream.hpp"
 
 namespace cmcp::testing {
@@ -21,7 +24,7 @@ namespace cmcp::testing {
 upstream::Response json_response(int status, std::string body);
 
 // An Upstream that records requests and answers from a script. A scripted answer may hold the
-// call until release() (for cancellation and ordering tests).
+// call until release() or until the call is cancelled (for cancellation and ordering tests).
 class FakeUpstream final : public upstream::Upstream {
   public:
     struct Script {
@@ -30,8 +33,8 @@ class FakeUpstream final : public upstream::Upstream {
         std::function<void(upstream::CallControl&)> during;  // runs inside send()
     };
 
-    upstream::Outcome send(const upstream::Request& request,
-                           upstream::CallControl& control) override;
+    boost::asio::awaitable<upstream::Outcome> send(const upstream::Request& request,
+                                                   upstream::CallControl& control) override;
 
     void push(Script script);
     void push_json(int status, std::string body);
@@ -68,18 +71,53 @@ class RecordingExchange final : public protocol::Exchange {
     int finish_count_ = 0;
 };
 
-// Runs tasks on a thread per task (so held calls do not block each other), or refuses them.
-class ThreadRunner final : public TaskRunner {
+// An io_context run on a thread of its own for as long as the object lives: where a test's
+// sessions run their tool calls.
+class IoThread {
   public:
-    ~ThreadRunner() override;
-    bool try_post(std::function<void()> task) override;
-    void refuse_all(bool refuse) { refuse_ = refuse; }
-    void join();
+    IoThread();
+    ~IoThread();
+    IoThread(const IoThread&) = delete;
+    IoThread& operator=(const IoThread&) = delete;
+    boost::asio::any_io_executor executor() { return ioc_.get_executor(); }
+    boost::asio::io_context& context() { return ioc_; }
 
   private:
-    std::mutex mutex_;
-    std::vector<std::thread> threads_;
-    bool refuse_ = false;
+    boost::asio::io_context ioc_;
+    boost::asio::executor_work_guard<boost::asio::io_context::executor_type> work_;
+    std::thread thread_;
+};
+
+// Runs Upstream::send calls to their end, one after another, on one io_context kept between
+// them (so that pooled connections are reused, as in a server); blocking, for upstream tests.
+class UpstreamRunner {
+  public:
+    upstream::Outcome send(upstream::Upstream& upstream, const upstream::Request& request,
+                           upstream::CallControl& control);
+    boost::asio::io_context& context() { return ioc_; }
+
+  private:
+    boost::asio::io_context ioc_;
+};
+
+// One Upstream::send on an io_context of its own (nothing pooled survives it).
+upstream::Outcome send_now(upstream::Upstream& upstream, const upstream::Request& request,
+                           upstream::CallControl& control);
+
+// One Upstream::send running on its own thread, which a test can cancel the way a session does
+// (CallControl::cancel(), then a terminal cancellation of the call's coroutine) and then collect.
+class PendingSend {
+  public:
+    PendingSend(upstream::Upstream& upstream, upstream::Request request,
+                upstream::CallControl& control);
+    ~PendingSend();
+    void cancel();
+    // Waits for the outcome; nullopt if none came within the timeout.
+    std::optional<upstream::Outcome> wait(std::chrono::milliseconds timeout);
+
+  private:
+    struct State;
+    std::shared_ptr<State> state_;
 };
 
 // The catalog compiled into the binary, loaded once for the whole test program.
@@ -97,10 +135,13 @@ struct SessionFixture {
     boost::json::object initialize(std::string_view version = "2025-11-25");
 
     FakeUpstream upstream;
-    ThreadRunner runner;
+    protocol::CallLimit calls{256};
+    IoThread io;
     Logger logger;
     protocol::Services services;
     std::shared_ptr<protocol::Session> session;
+    // The scope send() and send_async() hand over: the fixture's executor, no narrowing.
+    protocol::RequestScope scope() { return {nullptr, io.executor()}; }
 };
 
 }  // namespace cmcp::testing

@@ -8,68 +8,52 @@
 namespace cmcp::upstream {
 namespace {
 
-TEST(CallControlOnCancel, RunsRegisteredHooksOnceOnCancel) {
+TEST(CallControl, CancelledOnceCancelled) {
     CallControl control;
-    int runs = 0;
-    auto registration = control.on_cancel([&runs] { ++runs; });
-    EXPECT_EQ(runs, 0);
+    EXPECT_FALSE(control.cancelled());
     control.cancel();
-    EXPECT_EQ(runs, 1);
     control.cancel();
-    EXPECT_EQ(runs, 1);
     EXPECT_TRUE(control.cancelled());
 }
 
-TEST(CallControlOnCancel, UnregisteredHooksDoNotRun) {
-    CallControl control;
-    int runs = 0;
-    {
-        auto registration = control.on_cancel([&runs] { ++runs; });
-    }
-    auto moved_from = control.on_cancel([&runs] { runs += 10; });
-    auto kept = std::move(moved_from);
-    kept = CallControl::CancelRegistration{};
-    control.cancel();
-    EXPECT_EQ(runs, 0);
+// Issue 14 §3: whether the vendor may have received a request is settled the moment a cancel
+// returns: sending either began before it (request_sent) or will never begin.
+TEST(CallControl, SendingAndCancellingAreOrdered) {
+    CallControl sent;
+    EXPECT_TRUE(sent.begin_sending());
+    sent.cancel();
+    EXPECT_TRUE(sent.request_sent());
+
+    CallControl cancelled;
+    cancelled.cancel();
+    EXPECT_FALSE(cancelled.begin_sending());
+    EXPECT_FALSE(cancelled.request_sent());
 }
 
-TEST(CallControlOnCancel, HookRunsAtOnceWhenAlreadyCancelled) {
-    CallControl control;
-    control.cancel();
-    int runs = 0;
-    auto registration = control.on_cancel([&runs] { ++runs; });
-    EXPECT_EQ(runs, 1);
-}
-
-TEST(CallControlOnCancel, UnregisteringWaitsForARunningHook) {
-    CallControl control;
-    std::atomic<bool> started{false};
-    std::atomic<bool> finished{false};
-    auto registration = control.on_cancel([&] {
-        started = true;
-        std::this_thread::sleep_for(std::chrono::milliseconds(100));
-        finished = true;
-    });
-    std::thread canceller([&control] { control.cancel(); });
-    while (!started) {
-        std::this_thread::yield();
-    }
-    registration = CallControl::CancelRegistration{};
-    EXPECT_TRUE(finished);
-    canceller.join();
-}
-
-TEST(CallControlOnCancel, SleepIsWokenByCancelEvenWithHooks) {
-    CallControl control;
-    auto registration = control.on_cancel([] {});
-    std::thread canceller([&control] {
-        std::this_thread::sleep_for(std::chrono::milliseconds(20));
+TEST(CallControl, ARaceHasOneWinner) {
+    for (int round = 0; round < 200; ++round) {
+        CallControl control;
+        std::atomic<bool> began{false};
+        std::thread sender([&] { began = control.begin_sending(); });
         control.cancel();
-    });
-    const auto start = std::chrono::steady_clock::now();
-    EXPECT_FALSE(control.sleep_for(std::chrono::seconds(10)));
-    EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(5));
-    canceller.join();
+        sender.join();
+        EXPECT_EQ(began.load(), control.request_sent());
+    }
+}
+
+TEST(CallControl, ProgressAndLogsReachTheirSinks) {
+    std::vector<double> progress;
+    std::vector<std::string> logs;
+    CallControl control(
+        [&progress](const CallControl::Progress& p) { progress.push_back(p.progress); },
+        [&logs](LogLevel, const std::string& message) { logs.push_back(message); });
+    control.report_progress({0.5, 1.0, "half"});
+    control.log(LogLevel::info, "said");
+    EXPECT_EQ(progress, std::vector<double>{0.5});
+    EXPECT_EQ(logs, std::vector<std::string>{"said"});
+    CallControl silent;
+    EXPECT_NO_THROW(silent.report_progress({1, 1, ""}));
+    EXPECT_NO_THROW(silent.log(LogLevel::info, "nobody"));
 }
 
 }  // namespace

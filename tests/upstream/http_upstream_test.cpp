@@ -3,14 +3,21 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/strand.hpp>
+#include <boost/asio/use_future.hpp>
 #include <boost/json/parse.hpp>
+#include <future>
 #include <stdexcept>
 #include <thread>
 
+#include "testing/fakes.hpp"
 #include "upstream/test_server.hpp"
 #include "upstream/upstream_harness.hpp"
 
 namespace cmcp::upstream {
+namespace net = boost::asio;
 namespace {
 
 using std::chrono::milliseconds;
@@ -45,6 +52,8 @@ class HttpUpstreamTest : public ::testing::Test {
     // Declared before the upstream so that the upstream (and its connections) goes first.
     std::ostringstream log_;
     Logger logger_ = make_stream_logger(log_);
+    // One io_context for every call of a test, as in a server: its pooled connections live here.
+    cmcp::testing::UpstreamRunner runner_;
 };
 
 TEST_F(HttpUpstreamTest, ScalewayGetCarriesTheSecretKeyAndNoBody) {
@@ -56,7 +65,7 @@ TEST_F(HttpUpstreamTest, ScalewayGetCarriesTheSecretKeyAndNoBody) {
     request.query = {{"audience_id", "user-1"}, {"page", "1"}};
     RecordingControl recorder;
 
-    const Outcome outcome = upstream.send(request, recorder.control());
+    const Outcome outcome = runner_.send(upstream, request, recorder.control());
 
     ASSERT_TRUE(std::holds_alternative<Response>(outcome)) << std::get<Failure>(outcome).message;
     const auto& response = std::get<Response>(outcome);
@@ -87,7 +96,7 @@ TEST_F(HttpUpstreamTest, PlanetScalePostCarriesTheServiceTokenAndJsonBody) {
     request.body = boost::json::object{{"name", "ci"}, {"count", 2}};
     RecordingControl recorder;
 
-    const Outcome outcome = upstream.send(request, recorder.control());
+    const Outcome outcome = runner_.send(upstream, request, recorder.control());
 
     ASSERT_TRUE(std::holds_alternative<Response>(outcome));
     const auto seen = server.requests();
@@ -106,8 +115,8 @@ TEST_F(HttpUpstreamTest, PlanetScaleBearerKeyIsSentAsConfigured) {
     HttpUpstream upstream(fast_options(server.base_url()),
                           Credentials{std::nullopt, "Bearer pscale_oauth_abc"}, logger_);
     RecordingControl recorder;
-    ASSERT_TRUE(
-        std::holds_alternative<Response>(upstream.send(planetscale_post(), recorder.control())));
+    ASSERT_TRUE(std::holds_alternative<Response>(
+        runner_.send(upstream, planetscale_post(), recorder.control())));
     EXPECT_EQ(server.requests().at(0).header("Authorization"), "Bearer pscale_oauth_abc");
 }
 
@@ -118,7 +127,8 @@ TEST_F(HttpUpstreamTest, EmptyObjectBodyIsStillSent) {
     request.method = "POST";
     request.body = boost::json::object{};
     RecordingControl recorder;
-    ASSERT_TRUE(std::holds_alternative<Response>(upstream.send(request, recorder.control())));
+    ASSERT_TRUE(
+        std::holds_alternative<Response>(runner_.send(upstream, request, recorder.control())));
     const auto seen = server.requests().at(0);
     EXPECT_EQ(seen.body, "{}");
     EXPECT_EQ(seen.header("Content-Type"), "application/json");
@@ -132,7 +142,7 @@ TEST_F(HttpUpstreamTest, DeleteWithoutBodySendsNoBody) {
     Request request = scaleway_get("/iam/v1alpha1/jwts/jti-1");
     request.method = "DELETE";
     RecordingControl recorder;
-    const Outcome outcome = upstream.send(request, recorder.control());
+    const Outcome outcome = runner_.send(upstream, request, recorder.control());
     ASSERT_TRUE(std::holds_alternative<Response>(outcome));
     EXPECT_EQ(std::get<Response>(outcome).status, 204);
     EXPECT_EQ(std::get<Response>(outcome).body, "");
@@ -150,7 +160,8 @@ TEST_F(HttpUpstreamTest, PathStaysPercentEncodedAndQueryKeysRepeat) {
         scaleway_get("/secret-manager/v1beta1/regions/fr-par/secrets/" + percent_encode("a/b c%"));
     request.query = {{"tags", "a"}, {"tags", "b c&d=e"}, {"name", "é"}};
     RecordingControl recorder;
-    ASSERT_TRUE(std::holds_alternative<Response>(upstream.send(request, recorder.control())));
+    ASSERT_TRUE(
+        std::holds_alternative<Response>(runner_.send(upstream, request, recorder.control())));
     EXPECT_EQ(server.requests().at(0).target,
               "/secret-manager/v1beta1/regions/fr-par/secrets/a%2Fb%20c%25"
               "?tags=a&tags=b%20c%26d%3De&name=%C3%A9");
@@ -162,7 +173,8 @@ TEST_F(HttpUpstreamTest, BaseUrlPathPrefixIsPrepended) {
     Request request = scaleway_get();
     request.query = {{"page", "2"}};
     RecordingControl recorder;
-    ASSERT_TRUE(std::holds_alternative<Response>(upstream.send(request, recorder.control())));
+    ASSERT_TRUE(
+        std::holds_alternative<Response>(runner_.send(upstream, request, recorder.control())));
     EXPECT_EQ(server.requests().at(0).target, "/proxy/iam/v1alpha1/jwts?page=2");
 }
 
@@ -172,7 +184,7 @@ TEST_F(HttpUpstreamTest, TooManyRequestsWithRetryAfterIsRetried) {
     HttpUpstream upstream(fast_options(server.base_url()), test_credentials(), logger_);
     RecordingControl recorder;
 
-    const Outcome outcome = upstream.send(scaleway_get(), recorder.control());
+    const Outcome outcome = runner_.send(upstream, scaleway_get(), recorder.control());
 
     ASSERT_TRUE(std::holds_alternative<Response>(outcome));
     const auto& response = std::get<Response>(outcome);
@@ -199,7 +211,7 @@ TEST_F(HttpUpstreamTest, ScalewayResetSecondsIsHonoured) {
     HttpUpstream upstream(options, test_credentials(), logger_);
     RecordingControl recorder;
 
-    const Outcome outcome = upstream.send(scaleway_get(), recorder.control());
+    const Outcome outcome = runner_.send(upstream, scaleway_get(), recorder.control());
 
     ASSERT_TRUE(std::holds_alternative<Response>(outcome));
     EXPECT_EQ(std::get<Response>(outcome).attempts, 2);
@@ -216,7 +228,7 @@ TEST_F(HttpUpstreamTest, RetryAfterLongerThanMaxDelayIsWaitedInFull) {
     HttpUpstream upstream(options, test_credentials(), logger_);
     RecordingControl recorder;
 
-    const Outcome outcome = upstream.send(scaleway_get(), recorder.control());
+    const Outcome outcome = runner_.send(upstream, scaleway_get(), recorder.control());
 
     ASSERT_TRUE(std::holds_alternative<Response>(outcome));
     EXPECT_EQ(std::get<Response>(outcome).status, 200);
@@ -234,7 +246,7 @@ TEST_F(HttpUpstreamTest, ServerErrorIsNeverRetried) {
     for (const bool idempotent : {false, true}) {
         Request request = planetscale_post();
         request.idempotent = idempotent;
-        const Outcome outcome = upstream.send(request, recorder.control());
+        const Outcome outcome = runner_.send(upstream, request, recorder.control());
         ASSERT_TRUE(std::holds_alternative<Response>(outcome));
         EXPECT_EQ(std::get<Response>(outcome).status, 500);
         EXPECT_EQ(std::get<Response>(outcome).attempts, 1);
@@ -248,7 +260,7 @@ TEST_F(HttpUpstreamTest, UnavailableNonIdempotentRequestIsNotRetried) {
     TestServer server(fail_then_succeed(5, 503));
     HttpUpstream upstream(fast_options(server.base_url()), test_credentials(), logger_);
     RecordingControl recorder;
-    const Outcome outcome = upstream.send(planetscale_post(), recorder.control());
+    const Outcome outcome = runner_.send(upstream, planetscale_post(), recorder.control());
     ASSERT_TRUE(std::holds_alternative<Response>(outcome));
     EXPECT_EQ(std::get<Response>(outcome).status, 503);
     EXPECT_EQ(std::get<Response>(outcome).attempts, 1);
@@ -262,7 +274,7 @@ TEST_F(HttpUpstreamTest, UnavailableIdempotentRequestIsRetriedUpToMaxAttempts) {
     HttpUpstream upstream(options, test_credentials(), logger_);
     RecordingControl recorder;
 
-    const Outcome outcome = upstream.send(scaleway_get(), recorder.control());
+    const Outcome outcome = runner_.send(upstream, scaleway_get(), recorder.control());
 
     ASSERT_TRUE(std::holds_alternative<Response>(outcome));
     EXPECT_EQ(std::get<Response>(outcome).status, 503);
@@ -287,7 +299,7 @@ TEST_F(HttpUpstreamTest, ReadTimeoutOfANonIdempotentRequestIsReportedAndNotRetri
     RecordingControl recorder;
 
     const auto start = std::chrono::steady_clock::now();
-    const Outcome outcome = upstream.send(planetscale_post(), recorder.control());
+    const Outcome outcome = runner_.send(upstream, planetscale_post(), recorder.control());
 
     EXPECT_LT(std::chrono::steady_clock::now() - start, milliseconds(550));
     ASSERT_TRUE(std::holds_alternative<Failure>(outcome));
@@ -310,7 +322,7 @@ TEST_F(HttpUpstreamTest, ReadTimeoutOfAnIdempotentRequestIsRetried) {
     HttpUpstream upstream(options, test_credentials(), logger_);
     RecordingControl recorder;
 
-    const Outcome outcome = upstream.send(scaleway_get(), recorder.control());
+    const Outcome outcome = runner_.send(upstream, scaleway_get(), recorder.control());
 
     ASSERT_TRUE(std::holds_alternative<Failure>(outcome));
     const auto& failure = std::get<Failure>(outcome);
@@ -327,7 +339,7 @@ TEST_F(HttpUpstreamTest, ConnectionRefusedIsRetriedForIdempotentRequestsOnly) {
                           test_credentials(), logger_);
     RecordingControl recorder;
 
-    const Outcome idempotent = upstream.send(scaleway_get(), recorder.control());
+    const Outcome idempotent = runner_.send(upstream, scaleway_get(), recorder.control());
     ASSERT_TRUE(std::holds_alternative<Failure>(idempotent));
     const auto& failure = std::get<Failure>(idempotent);
     EXPECT_EQ(failure.kind, FailureKind::connection);
@@ -342,7 +354,7 @@ TEST_F(HttpUpstreamTest, ConnectionRefusedIsRetriedForIdempotentRequestsOnly) {
               "Could not connect to Scaleway at 127.0.0.1:" + std::to_string(port) +
                   ": connection refused; retrying in 0.0 s (attempt 2 of 4)");
 
-    const Outcome once = upstream.send(planetscale_post(), recorder.control());
+    const Outcome once = runner_.send(upstream, planetscale_post(), recorder.control());
     ASSERT_TRUE(std::holds_alternative<Failure>(once));
     EXPECT_EQ(std::get<Failure>(once).kind, FailureKind::connection);
     EXPECT_EQ(std::get<Failure>(once).attempts, 1);
@@ -356,7 +368,7 @@ TEST_F(HttpUpstreamTest, NonJsonErrorBodyIsPassedThrough) {
     });
     HttpUpstream upstream(fast_options(server.base_url()), test_credentials(), logger_);
     RecordingControl recorder;
-    const Outcome outcome = upstream.send(planetscale_post(), recorder.control());
+    const Outcome outcome = runner_.send(upstream, planetscale_post(), recorder.control());
     ASSERT_TRUE(std::holds_alternative<Response>(outcome));
     EXPECT_EQ(std::get<Response>(outcome).status, 502);
     EXPECT_EQ(std::get<Response>(outcome).content_type, "text/html");
@@ -368,7 +380,7 @@ TEST_F(HttpUpstreamTest, RetryAfterHeaderIsCaptured) {
     HttpUpstream upstream(fast_options(server.base_url()), test_credentials(), logger_);
     RecordingControl recorder;
     // 120 s is beyond the 10 s budget: no retry, the 429 comes back with its hint.
-    const Outcome outcome = upstream.send(scaleway_get(), recorder.control());
+    const Outcome outcome = runner_.send(upstream, scaleway_get(), recorder.control());
     ASSERT_TRUE(std::holds_alternative<Response>(outcome));
     EXPECT_EQ(std::get<Response>(outcome).status, 429);
     EXPECT_EQ(std::get<Response>(outcome).retry_after, "120");
@@ -397,7 +409,7 @@ TEST_F(HttpUpstreamTest, OversizedBodyIsRefused) {
     RecordingControl recorder;
 
     for (const std::string path : {"/declared", "/chunked"}) {
-        const Outcome outcome = upstream.send(scaleway_get(path), recorder.control());
+        const Outcome outcome = runner_.send(upstream, scaleway_get(path), recorder.control());
         ASSERT_TRUE(std::holds_alternative<Failure>(outcome)) << path;
         const auto& failure = std::get<Failure>(outcome);
         EXPECT_EQ(failure.kind, FailureKind::response_too_large) << path;
@@ -415,7 +427,7 @@ TEST_F(HttpUpstreamTest, BodyExactlyAtTheLimitIsAccepted) {
     options.max_response_bytes = 1024;
     HttpUpstream upstream(options, test_credentials(), logger_);
     RecordingControl recorder;
-    const Outcome outcome = upstream.send(scaleway_get(), recorder.control());
+    const Outcome outcome = runner_.send(upstream, scaleway_get(), recorder.control());
     ASSERT_TRUE(std::holds_alternative<Response>(outcome));
     EXPECT_EQ(std::get<Response>(outcome).body.size(), 1024U);
 }
@@ -427,7 +439,7 @@ TEST_F(HttpUpstreamTest, MissingCredentialsSendNothing) {
                           logger_);
     RecordingControl recorder;
 
-    const Outcome outcome = upstream.send(scaleway_get(), recorder.control());
+    const Outcome outcome = runner_.send(upstream, scaleway_get(), recorder.control());
 
     ASSERT_TRUE(std::holds_alternative<Failure>(outcome));
     const auto& failure = std::get<Failure>(outcome);
@@ -435,12 +447,12 @@ TEST_F(HttpUpstreamTest, MissingCredentialsSendNothing) {
     EXPECT_EQ(failure.attempts, 0);
     EXPECT_EQ(failure.message, missing_credentials_message(Provider::scaleway));
     EXPECT_EQ(server.request_count(), 0U);
-    EXPECT_TRUE(
-        std::holds_alternative<Response>(upstream.send(planetscale_post(), recorder.control())));
+    EXPECT_TRUE(std::holds_alternative<Response>(
+        runner_.send(upstream, planetscale_post(), recorder.control())));
     EXPECT_EQ(server.request_count(), 1U);
 
     HttpUpstream nothing(fast_options(server.base_url()), Credentials{}, logger_);
-    EXPECT_EQ(std::get<Failure>(nothing.send(planetscale_post(), recorder.control())).kind,
+    EXPECT_EQ(std::get<Failure>(runner_.send(nothing, planetscale_post(), recorder.control())).kind,
               FailureKind::missing_credentials);
     EXPECT_EQ(server.request_count(), 1U);
 }
@@ -449,15 +461,15 @@ TEST_F(HttpUpstreamTest, CancellationDuringBackoffEndsTheCallQuickly) {
     TestServer server(fail_then_succeed(100, 503, "{}", {{"Retry-After", "5"}}));
     HttpUpstream upstream(fast_options(server.base_url()), test_credentials(), logger_);
     RecordingControl recorder;
-    std::thread canceller([&recorder] {
-        std::this_thread::sleep_for(milliseconds(100));
-        recorder.control().cancel();
-    });
 
     const auto start = std::chrono::steady_clock::now();
-    const Outcome outcome = upstream.send(scaleway_get(), recorder.control());
+    cmcp::testing::PendingSend pending(upstream, scaleway_get(), recorder.control());
+    std::this_thread::sleep_for(milliseconds(100));
+    pending.cancel();
+    const auto finished = pending.wait(std::chrono::seconds(10));
     const auto took = std::chrono::steady_clock::now() - start;
-    canceller.join();
+    ASSERT_TRUE(finished.has_value());
+    const Outcome& outcome = *finished;
 
     ASSERT_TRUE(std::holds_alternative<Failure>(outcome));
     EXPECT_EQ(std::get<Failure>(outcome).kind, FailureKind::cancelled);
@@ -477,21 +489,21 @@ TEST_F(HttpUpstreamTest, CancellationAbortsARequestInFlight) {
     options.read_timeout = milliseconds(5000);
     HttpUpstream upstream(options, test_credentials(), logger_);
     RecordingControl recorder;
-    std::thread canceller([&recorder] {
-        std::this_thread::sleep_for(milliseconds(100));
-        recorder.control().cancel();
-    });
 
     const auto start = std::chrono::steady_clock::now();
-    const Outcome outcome = upstream.send(planetscale_post(), recorder.control());
+    cmcp::testing::PendingSend pending(upstream, planetscale_post(), recorder.control());
+    std::this_thread::sleep_for(milliseconds(100));
+    pending.cancel();
+    const auto finished = pending.wait(std::chrono::seconds(10));
     const auto took = std::chrono::steady_clock::now() - start;
-    canceller.join();
+    ASSERT_TRUE(finished.has_value());
+    const Outcome& outcome = *finished;
 
     ASSERT_TRUE(std::holds_alternative<Failure>(outcome));
     EXPECT_EQ(std::get<Failure>(outcome).kind, FailureKind::cancelled);
     EXPECT_TRUE(contains(std::get<Failure>(outcome).message, "may already have been applied"));
     EXPECT_LT(took, milliseconds(600));
-    EXPECT_EQ(upstream.idle_connections(Provider::planetscale), 0U);
+    EXPECT_EQ(upstream.idle_connections(Provider::planetscale, runner_.context()), 0U);
 }
 
 TEST_F(HttpUpstreamTest, AlreadyCancelledCallSendsNothing) {
@@ -499,7 +511,7 @@ TEST_F(HttpUpstreamTest, AlreadyCancelledCallSendsNothing) {
     HttpUpstream upstream(fast_options(server.base_url()), test_credentials(), logger_);
     RecordingControl recorder;
     recorder.control().cancel();
-    const Outcome outcome = upstream.send(scaleway_get(), recorder.control());
+    const Outcome outcome = runner_.send(upstream, scaleway_get(), recorder.control());
     ASSERT_TRUE(std::holds_alternative<Failure>(outcome));
     EXPECT_EQ(std::get<Failure>(outcome).kind, FailureKind::cancelled);
     EXPECT_EQ(std::get<Failure>(outcome).attempts, 0);
@@ -511,15 +523,15 @@ TEST_F(HttpUpstreamTest, SequentialCallsReuseOneConnection) {
     HttpUpstream upstream(fast_options(server.base_url()), test_credentials(), logger_);
     RecordingControl recorder;
     for (int i = 0; i < 5; ++i) {
-        ASSERT_TRUE(
-            std::holds_alternative<Response>(upstream.send(scaleway_get(), recorder.control())));
+        ASSERT_TRUE(std::holds_alternative<Response>(
+            runner_.send(upstream, scaleway_get(), recorder.control())));
         // Both vendors share the origin here, and so the pool.
         ASSERT_TRUE(std::holds_alternative<Response>(
-            upstream.send(planetscale_post(), recorder.control())));
+            runner_.send(upstream, planetscale_post(), recorder.control())));
     }
     EXPECT_EQ(server.request_count(), 10U);
     EXPECT_EQ(server.remote_ports().size(), 1U);
-    EXPECT_EQ(upstream.idle_connections(Provider::scaleway), 1U);
+    EXPECT_EQ(upstream.idle_connections(Provider::scaleway, runner_.context()), 1U);
 }
 
 TEST_F(HttpUpstreamTest, ConcurrentSendsFromManyThreads) {
@@ -529,30 +541,41 @@ TEST_F(HttpUpstreamTest, ConcurrentSendsFromManyThreads) {
     auto options = fast_options(server.base_url());
     options.max_idle_connections_per_host = 4;
     HttpUpstream upstream(options, test_credentials(), logger_);
-    constexpr int kThreads = 6;
-    constexpr int kCallsPerThread = 15;
-    std::atomic<int> good{0};
-    std::vector<std::thread> threads;
-    for (int t = 0; t < kThreads; ++t) {
-        threads.emplace_back([&, t] {
-            for (int i = 0; i < kCallsPerThread; ++i) {
-                RecordingControl recorder;
-                Request request = scaleway_get("/t" + std::to_string(t) + "/" + std::to_string(i));
-                const Outcome outcome = upstream.send(request, recorder.control());
-                const auto* response = std::get_if<Response>(&outcome);
-                if (response != nullptr && response->status == 200 &&
-                    response->body == request.path) {
-                    ++good;
+    // As in the HTTP server: coroutines on strands of one io_context that two threads run.
+    constexpr int kClients = 6;
+    constexpr int kCallsPerClient = 15;
+    net::io_context ioc;
+    std::vector<std::future<int>> results;
+    for (int t = 0; t < kClients; ++t) {
+        results.push_back(net::co_spawn(
+            net::make_strand(ioc),
+            [&upstream, t]() -> net::awaitable<int> {
+                int good = 0;
+                for (int i = 0; i < kCallsPerClient; ++i) {
+                    RecordingControl recorder;
+                    Request request =
+                        scaleway_get("/t" + std::to_string(t) + "/" + std::to_string(i));
+                    const Outcome outcome = co_await upstream.send(request, recorder.control());
+                    const auto* response = std::get_if<Response>(&outcome);
+                    if (response != nullptr && response->status == 200 &&
+                        response->body == request.path) {
+                        ++good;
+                    }
                 }
-            }
-        });
+                co_return good;
+            },
+            net::use_future));
     }
-    for (auto& thread : threads) {
-        thread.join();
+    std::thread helper([&ioc] { ioc.run(); });
+    ioc.run();
+    helper.join();
+    int good = 0;
+    for (auto& result : results) {
+        good += result.get();
     }
-    EXPECT_EQ(good, kThreads * kCallsPerThread);
-    EXPECT_EQ(server.request_count(), static_cast<std::size_t>(kThreads * kCallsPerThread));
-    EXPECT_LE(upstream.idle_connections(Provider::scaleway), 4U);
+    EXPECT_EQ(good, kClients * kCallsPerClient);
+    EXPECT_EQ(server.request_count(), static_cast<std::size_t>(kClients * kCallsPerClient));
+    EXPECT_LE(upstream.idle_connections(Provider::scaleway, ioc), 4U);
 }
 
 TEST_F(HttpUpstreamTest, IdleConnectionsAreCappedPerHost) {
@@ -563,19 +586,24 @@ TEST_F(HttpUpstreamTest, IdleConnectionsAreCappedPerHost) {
     auto options = fast_options(server.base_url());
     options.max_idle_connections_per_host = 1;
     HttpUpstream upstream(options, test_credentials(), logger_);
-    std::vector<std::thread> threads;
+    net::io_context ioc;
+    std::vector<std::future<bool>> answered;
     for (int t = 0; t < 3; ++t) {
-        threads.emplace_back([&upstream] {
-            RecordingControl recorder;
-            EXPECT_TRUE(std::holds_alternative<Response>(
-                upstream.send(scaleway_get(), recorder.control())));
-        });
+        answered.push_back(net::co_spawn(
+            ioc,
+            [&upstream]() -> net::awaitable<bool> {
+                RecordingControl recorder;
+                const Outcome outcome = co_await upstream.send(scaleway_get(), recorder.control());
+                co_return std::holds_alternative<Response>(outcome);
+            },
+            net::use_future));
     }
-    for (auto& thread : threads) {
-        thread.join();
+    ioc.run();
+    for (auto& result : answered) {
+        EXPECT_TRUE(result.get());
     }
     EXPECT_EQ(server.remote_ports().size(), 3U);
-    EXPECT_EQ(upstream.idle_connections(Provider::scaleway), 1U);
+    EXPECT_EQ(upstream.idle_connections(Provider::scaleway, ioc), 1U);
 }
 
 TEST_F(HttpUpstreamTest, ObserverSeesEveryAttempt) {
@@ -588,16 +616,16 @@ TEST_F(HttpUpstreamTest, ObserverSeesEveryAttempt) {
                               seen.emplace_back(provider, std::string(tool), status);
                           });
     RecordingControl recorder;
-    ASSERT_TRUE(
-        std::holds_alternative<Response>(upstream.send(scaleway_get(), recorder.control())));
+    ASSERT_TRUE(std::holds_alternative<Response>(
+        runner_.send(upstream, scaleway_get(), recorder.control())));
     HttpUpstream refused(fast_options("http://127.0.0.1:" + std::to_string(testing::unused_port())),
                          test_credentials(), logger_,
                          [&](Provider provider, std::string_view tool, int status, milliseconds) {
                              std::lock_guard lock(mutex);
                              seen.emplace_back(provider, std::string(tool), status);
                          });
-    ASSERT_TRUE(
-        std::holds_alternative<Failure>(refused.send(planetscale_post(), recorder.control())));
+    ASSERT_TRUE(std::holds_alternative<Failure>(
+        runner_.send(refused, planetscale_post(), recorder.control())));
     using Seen = std::tuple<Provider, std::string, int>;
     EXPECT_EQ(seen, (std::vector<Seen>{{Provider::scaleway, "list-jwts", 503},
                                        {Provider::scaleway, "list-jwts", 503},
@@ -611,7 +639,8 @@ TEST_F(HttpUpstreamTest, LogsOneCompactLinePerAttemptWithoutQueryOrBody) {
     RecordingControl recorder;
     Request request = scaleway_get();
     request.query = {{"audience_id", "query-value-not-logged"}};
-    ASSERT_TRUE(std::holds_alternative<Response>(upstream.send(request, recorder.control())));
+    ASSERT_TRUE(
+        std::holds_alternative<Response>(runner_.send(upstream, request, recorder.control())));
     const std::string log = log_.str();
     EXPECT_TRUE(contains(log, "info upstream scaleway GET /iam/v1alpha1/jwts -> 503 in ")) << log;
     EXPECT_TRUE(contains(log, "(attempt 1/4)")) << log;
@@ -627,13 +656,14 @@ TEST_F(HttpUpstreamTest, MalformedRequestLineIsRefusedWithoutSending) {
     HttpUpstream upstream(fast_options(server.base_url()), test_credentials(), logger_);
     RecordingControl recorder;
     for (const std::string path : {"/a b", "/a\r\nX-Injected: 1", "no-slash"}) {
-        const Outcome outcome = upstream.send(scaleway_get(path), recorder.control());
+        const Outcome outcome = runner_.send(upstream, scaleway_get(path), recorder.control());
         ASSERT_TRUE(std::holds_alternative<Failure>(outcome));
         EXPECT_EQ(std::get<Failure>(outcome).attempts, 0);
     }
     Request bad_method = scaleway_get();
     bad_method.method = "GET /x HTTP/1.1\r\n";
-    EXPECT_TRUE(std::holds_alternative<Failure>(upstream.send(bad_method, recorder.control())));
+    EXPECT_TRUE(
+        std::holds_alternative<Failure>(runner_.send(upstream, bad_method, recorder.control())));
     EXPECT_EQ(server.request_count(), 0U);
 }
 
@@ -698,16 +728,16 @@ TEST_F(HttpUpstreamTest, CredentialsNeverLeakIntoOutcomesOrLogs) {
         HttpUpstream upstream(options, credentials, make_stream_logger(log));
         RecordingControl recorder;
         std::vector<Outcome> outcomes;
-        outcomes.push_back(upstream.send(scaleway_get("/ok"), recorder.control()));
-        outcomes.push_back(upstream.send(scaleway_get("/error"), recorder.control()));
-        outcomes.push_back(upstream.send(planetscale_post("/v1/ok"), recorder.control()));
+        outcomes.push_back(runner_.send(upstream, scaleway_get("/ok"), recorder.control()));
+        outcomes.push_back(runner_.send(upstream, scaleway_get("/error"), recorder.control()));
+        outcomes.push_back(runner_.send(upstream, planetscale_post("/v1/ok"), recorder.control()));
         Request ps_get = planetscale_post("/v1/error/" + ps_id);
         ps_get.idempotent = true;
-        outcomes.push_back(upstream.send(ps_get, recorder.control()));
+        outcomes.push_back(runner_.send(upstream, ps_get, recorder.control()));
         HttpUpstream refused(
             fast_options("http://127.0.0.1:" + std::to_string(testing::unused_port()) + "/" + scw),
             credentials, make_stream_logger(log));
-        outcomes.push_back(refused.send(scaleway_get("/" + ps_token), recorder.control()));
+        outcomes.push_back(runner_.send(refused, scaleway_get("/" + ps_token), recorder.control()));
 
         std::string everything = log.str();
         for (const auto& outcome : outcomes) {

@@ -1,19 +1,20 @@
 #include <gtest/gtest.h>
 
+#include "testing/fakes.hpp"
+#include "testing/tls_fixture.hpp"
 #include "upstream/http_upstream.hpp"
 #include "upstream/test_server.hpp"
-#include "upstream/tls_fixture.hpp"
 #include "upstream/upstream_harness.hpp"
 
 namespace cmcp::upstream {
 namespace {
 
+using cmcp::testing::SelfSignedCertificate;
+using cmcp::testing::TempFile;
 using testing::contains;
 using testing::fast_options;
 using testing::RecordingControl;
 using testing::scaleway_get;
-using testing::SelfSignedCertificate;
-using testing::TempFile;
 using testing::test_credentials;
 using testing::TestServer;
 
@@ -30,6 +31,8 @@ class HttpUpstreamTlsTest : public ::testing::Test {
   protected:
     std::ostringstream log_;
     Logger logger_ = make_stream_logger(log_);
+    // One io_context for every call of a test, as in a server: its pooled connections live here.
+    cmcp::testing::UpstreamRunner runner_;
 };
 
 TEST_F(HttpUpstreamTlsTest, UntrustedCertificateIsRefusedAndNotRetried) {
@@ -39,7 +42,7 @@ TEST_F(HttpUpstreamTlsTest, UntrustedCertificateIsRefusedAndNotRetried) {
     HttpUpstream upstream(fast_options(server->base_url()), test_credentials(), logger_);
     RecordingControl recorder;
 
-    const Outcome outcome = upstream.send(scaleway_get(), recorder.control());
+    const Outcome outcome = runner_.send(upstream, scaleway_get(), recorder.control());
 
     ASSERT_TRUE(std::holds_alternative<Failure>(outcome));
     const auto& failure = std::get<Failure>(outcome);
@@ -63,7 +66,7 @@ TEST_F(HttpUpstreamTlsTest, TrustedCertificateFromCaBundleWorksAndIsReused) {
         HttpUpstream upstream(options, test_credentials(), logger_);
         RecordingControl recorder;
         for (int i = 0; i < 3; ++i) {
-            const Outcome outcome = upstream.send(scaleway_get(), recorder.control());
+            const Outcome outcome = runner_.send(upstream, scaleway_get(), recorder.control());
             ASSERT_TRUE(std::holds_alternative<Response>(outcome))
                 << std::get<Failure>(outcome).message;
             EXPECT_EQ(std::get<Response>(outcome).status, 200);
@@ -83,7 +86,7 @@ TEST_F(HttpUpstreamTlsTest, CertificateForAnotherHostIsRefused) {
     HttpUpstream upstream(options, test_credentials(), logger_);
     RecordingControl recorder;
 
-    const Outcome outcome = upstream.send(scaleway_get(), recorder.control());
+    const Outcome outcome = runner_.send(upstream, scaleway_get(), recorder.control());
 
     ASSERT_TRUE(std::holds_alternative<Failure>(outcome));
     const auto& failure = std::get<Failure>(outcome);
@@ -101,7 +104,7 @@ TEST_F(HttpUpstreamTlsTest, PlainHttpServerBehindHttpsUrlFailsTheHandshake) {
     RecordingControl recorder;
     Request request = scaleway_get();
     request.idempotent = false;
-    const Outcome outcome = upstream.send(request, recorder.control());
+    const Outcome outcome = runner_.send(upstream, request, recorder.control());
     ASSERT_TRUE(std::holds_alternative<Failure>(outcome));
     EXPECT_EQ(std::get<Failure>(outcome).kind, FailureKind::connection);
     // With OpenSSL's reason, e.g. "(wrong version number)".

@@ -11,6 +11,8 @@
 #include <functional>
 #include <thread>
 
+#include "testing/fakes.hpp"
+#include "testing/loopback_listener.hpp"
 #include "upstream/http_upstream.hpp"
 #include "upstream/upstream_harness.hpp"
 
@@ -32,22 +34,18 @@ class ScriptedPeer {
     using Script = std::function<void(int fd, int index)>;
 
     explicit ScriptedPeer(Script script) : script_(std::move(script)) {
-        listener_ = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-        sockaddr_in address{};
-        address.sin_family = AF_INET;
-        address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-        socklen_t length = sizeof(address);
-        if (listener_ < 0 ||
-            ::bind(listener_, reinterpret_cast<sockaddr*>(&address), sizeof(address)) != 0 ||
-            ::listen(listener_, 8) != 0 ||
-            ::getsockname(listener_, reinterpret_cast<sockaddr*>(&address), &length) != 0) {
-            throw std::runtime_error("ScriptedPeer: cannot listen");
-        }
-        port_ = ntohs(address.sin_port);
+        const auto listener = cmcp::testing::listen_on_loopback(8);
+        listener_ = listener.fd;
+        port_ = listener.port;
         thread_ = std::thread([this] { serve(); });
     }
     ~ScriptedPeer() {
         stopping_ = true;
+        // A client that keeps its connection for reuse would keep the script waiting for the
+        // next request: end the connection from this side.
+        if (const int fd = serving_.load(); fd >= 0) {
+            ::shutdown(fd, SHUT_RDWR);
+        }
         thread_.join();
         ::close(listener_);
     }
@@ -60,16 +58,12 @@ class ScriptedPeer {
 
   private:
     void serve() {
-        while (!stopping_) {
-            pollfd watch{listener_, POLLIN, 0};
-            if (::poll(&watch, 1, 20) <= 0) {
-                continue;
+        for (int fd; (fd = cmcp::testing::accept_next(listener_, stopping_)) >= 0;) {
+            serving_ = fd;
+            if (!stopping_) {
+                script_(fd, accepted_++);
             }
-            const int fd = ::accept4(listener_, nullptr, nullptr, SOCK_CLOEXEC);
-            if (fd < 0) {
-                continue;
-            }
-            script_(fd, accepted_++);
+            serving_ = -1;
             ::close(fd);
         }
     }
@@ -79,6 +73,7 @@ class ScriptedPeer {
     int port_ = 0;
     std::atomic<int> accepted_{0};
     std::atomic<bool> stopping_{false};
+    std::atomic<int> serving_{-1};
     std::thread thread_;
 };
 
@@ -112,7 +107,13 @@ void send_text(int fd, const std::string& text) {
 const std::string kOk =
     "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 2\r\n\r\n{}";
 
-TEST(HttpWire, RequestCarriesHostAndLengthsAsAServerExpects) {
+// One io_context for every call of a test, as in a server: its pooled connections live there.
+class HttpWire : public ::testing::Test {
+  protected:
+    cmcp::testing::UpstreamRunner runner_;
+};
+
+TEST_F(HttpWire, RequestCarriesHostAndLengthsAsAServerExpects) {
     std::vector<std::string> seen;
     std::mutex mutex;
     ScriptedPeer peer([&](int fd, int) {
@@ -128,11 +129,12 @@ TEST(HttpWire, RequestCarriesHostAndLengthsAsAServerExpects) {
     RecordingControl recorder;
     Request bodiless_post = planetscale_post();
     bodiless_post.body.reset();
-    ASSERT_TRUE(
-        std::holds_alternative<Response>(upstream.send(scaleway_get(), recorder.control())));
-    ASSERT_TRUE(std::holds_alternative<Response>(upstream.send(bodiless_post, recorder.control())));
-    ASSERT_TRUE(
-        std::holds_alternative<Response>(upstream.send(planetscale_post(), recorder.control())));
+    ASSERT_TRUE(std::holds_alternative<Response>(
+        runner_.send(upstream, scaleway_get(), recorder.control())));
+    ASSERT_TRUE(std::holds_alternative<Response>(
+        runner_.send(upstream, bodiless_post, recorder.control())));
+    ASSERT_TRUE(std::holds_alternative<Response>(
+        runner_.send(upstream, planetscale_post(), recorder.control())));
 
     std::lock_guard lock(mutex);
     ASSERT_EQ(seen.size(), 3U);
@@ -146,7 +148,9 @@ TEST(HttpWire, RequestCarriesHostAndLengthsAsAServerExpects) {
     EXPECT_EQ(peer.connections(), 1);
 }
 
-TEST(HttpWire, ChunkedAndCloseDelimitedBodiesAreReadWhole) {
+// Issue 17: a body without a length that ends with a plain TCP close cannot be told from a cut
+// one; only a length (or chunked framing) received in full makes a response complete.
+TEST_F(HttpWire, ChunkedBodiesAreReadWholeAndCloseDelimitedOnesRefused) {
     ScriptedPeer peer([](int fd, int index) {
         if (read_request(fd).empty()) {
             return;
@@ -165,20 +169,22 @@ TEST(HttpWire, ChunkedAndCloseDelimitedBodiesAreReadWhole) {
     HttpUpstream upstream(fast_options(peer.base_url()), test_credentials(), make_null_logger());
     RecordingControl recorder;
 
-    const Outcome chunked = upstream.send(scaleway_get(), recorder.control());
+    const Outcome chunked = runner_.send(upstream, scaleway_get(), recorder.control());
     ASSERT_TRUE(std::holds_alternative<Response>(chunked)) << std::get<Failure>(chunked).message;
     EXPECT_EQ(std::get<Response>(chunked).body, R"({"a":12})");
     EXPECT_EQ(std::get<Response>(chunked).retry_after, "7");
-    EXPECT_EQ(upstream.idle_connections(Provider::scaleway), 1U);
+    EXPECT_EQ(upstream.idle_connections(Provider::scaleway, runner_.context()), 1U);
 
-    const Outcome closed = upstream.send(scaleway_get(), recorder.control());
-    ASSERT_TRUE(std::holds_alternative<Response>(closed)) << std::get<Failure>(closed).message;
-    EXPECT_EQ(std::get<Response>(closed).status, 404);
-    EXPECT_EQ(std::get<Response>(closed).body, "not here");
-    EXPECT_EQ(upstream.idle_connections(Provider::scaleway), 0U);
+    const Outcome closed = runner_.send(upstream, scaleway_get(), recorder.control());
+    ASSERT_TRUE(std::holds_alternative<Failure>(closed));
+    EXPECT_EQ(std::get<Failure>(closed).kind, FailureKind::connection);
+    EXPECT_TRUE(contains(std::get<Failure>(closed).message,
+                         "was closed before a complete response arrived"))
+        << std::get<Failure>(closed).message;
+    EXPECT_EQ(upstream.idle_connections(Provider::scaleway, runner_.context()), 0U);
 }
 
-TEST(HttpWire, InterimAnswersArePassedOverForTheFinalOne) {
+TEST_F(HttpWire, InterimAnswersArePassedOverForTheFinalOne) {
     ScriptedPeer peer([](int fd, int) {
         for (std::string request; !(request = read_request(fd)).empty();) {
             send_text(fd,
@@ -191,7 +197,7 @@ TEST(HttpWire, InterimAnswersArePassedOverForTheFinalOne) {
     HttpUpstream upstream(fast_options(peer.base_url()), test_credentials(), make_null_logger());
     RecordingControl recorder;
     for (int i = 0; i < 2; ++i) {
-        const Outcome outcome = upstream.send(planetscale_post(), recorder.control());
+        const Outcome outcome = runner_.send(upstream, planetscale_post(), recorder.control());
         ASSERT_TRUE(std::holds_alternative<Response>(outcome))
             << std::get<Failure>(outcome).message;
         EXPECT_EQ(std::get<Response>(outcome).status, 201);
@@ -200,7 +206,7 @@ TEST(HttpWire, InterimAnswersArePassedOverForTheFinalOne) {
     EXPECT_EQ(peer.connections(), 1);  // and the connection stays usable
 }
 
-TEST(HttpWire, AResponseThatIsNotHttpIsAClearError) {
+TEST_F(HttpWire, AResponseThatIsNotHttpIsAClearError) {
     ScriptedPeer peer([](int fd, int) {
         if (!read_request(fd).empty()) {
             send_text(fd, "SSH-2.0-OpenSSH_9.2\r\n\r\n");
@@ -210,7 +216,7 @@ TEST(HttpWire, AResponseThatIsNotHttpIsAClearError) {
     options.retry.max_attempts = 1;
     HttpUpstream upstream(options, test_credentials(), make_null_logger());
     RecordingControl recorder;
-    const Outcome outcome = upstream.send(scaleway_get(), recorder.control());
+    const Outcome outcome = runner_.send(upstream, scaleway_get(), recorder.control());
     ASSERT_TRUE(std::holds_alternative<Failure>(outcome));
     EXPECT_EQ(std::get<Failure>(outcome).kind, FailureKind::connection);
     EXPECT_TRUE(contains(std::get<Failure>(outcome).message,
@@ -219,7 +225,7 @@ TEST(HttpWire, AResponseThatIsNotHttpIsAClearError) {
         << std::get<Failure>(outcome).message;
 }
 
-TEST(HttpWire, HugeHeadersAreRefused) {
+TEST_F(HttpWire, HugeHeadersAreRefused) {
     ScriptedPeer peer([](int fd, int) {
         if (!read_request(fd).empty()) {
             send_text(fd, "HTTP/1.1 200 OK\r\nX-Padding: " + std::string(70 * 1024, 'p') +
@@ -230,13 +236,13 @@ TEST(HttpWire, HugeHeadersAreRefused) {
     options.retry.max_attempts = 1;
     HttpUpstream upstream(options, test_credentials(), make_null_logger());
     RecordingControl recorder;
-    const Outcome outcome = upstream.send(scaleway_get(), recorder.control());
+    const Outcome outcome = runner_.send(upstream, scaleway_get(), recorder.control());
     ASSERT_TRUE(std::holds_alternative<Failure>(outcome));
     EXPECT_TRUE(contains(std::get<Failure>(outcome).message, "headers are larger than 64 KiB"))
         << std::get<Failure>(outcome).message;
 }
 
-TEST(HttpWire, AnIdleConnectionThePeerClosedIsNotReused) {
+TEST_F(HttpWire, AnIdleConnectionThePeerClosedIsNotReused) {
     ScriptedPeer peer([](int fd, int) {
         if (!read_request(fd).empty()) {
             send_text(fd, kOk);  // keep-alive, then the peer closes it anyway
@@ -245,7 +251,7 @@ TEST(HttpWire, AnIdleConnectionThePeerClosedIsNotReused) {
     HttpUpstream upstream(fast_options(peer.base_url()), test_credentials(), make_null_logger());
     RecordingControl recorder;
     for (int i = 0; i < 3; ++i) {
-        const Outcome outcome = upstream.send(planetscale_post(), recorder.control());
+        const Outcome outcome = runner_.send(upstream, planetscale_post(), recorder.control());
         ASSERT_TRUE(std::holds_alternative<Response>(outcome))
             << i << ": " << std::get<Failure>(outcome).message;
         EXPECT_EQ(std::get<Response>(outcome).attempts, 1);
@@ -255,7 +261,7 @@ TEST(HttpWire, AnIdleConnectionThePeerClosedIsNotReused) {
     EXPECT_EQ(peer.connections(), 3);
 }
 
-TEST(HttpWire, APooledConnectionLostMidRequestIsRetriedOnlyWhenSafe) {
+TEST_F(HttpWire, APooledConnectionLostMidRequestIsRetriedOnlyWhenSafe) {
     // The peer answers the first request, then reads the second and drops the connection
     // without a word, as a server closing an idle connection at that very moment would.
     const auto drop_second = [](int fd, int) {
@@ -270,9 +276,9 @@ TEST(HttpWire, APooledConnectionLostMidRequestIsRetriedOnlyWhenSafe) {
         HttpUpstream upstream(fast_options(peer.base_url()), test_credentials(),
                               make_null_logger());
         RecordingControl recorder;
-        ASSERT_TRUE(
-            std::holds_alternative<Response>(upstream.send(scaleway_get(), recorder.control())));
-        const Outcome again = upstream.send(scaleway_get(), recorder.control());
+        ASSERT_TRUE(std::holds_alternative<Response>(
+            runner_.send(upstream, scaleway_get(), recorder.control())));
+        const Outcome again = runner_.send(upstream, scaleway_get(), recorder.control());
         ASSERT_TRUE(std::holds_alternative<Response>(again)) << std::get<Failure>(again).message;
         EXPECT_EQ(std::get<Response>(again).attempts, 2);
         EXPECT_EQ(peer.connections(), 2);
@@ -283,8 +289,8 @@ TEST(HttpWire, APooledConnectionLostMidRequestIsRetriedOnlyWhenSafe) {
                               make_null_logger());
         RecordingControl recorder;
         ASSERT_TRUE(std::holds_alternative<Response>(
-            upstream.send(planetscale_post(), recorder.control())));
-        const Outcome again = upstream.send(planetscale_post(), recorder.control());
+            runner_.send(upstream, planetscale_post(), recorder.control())));
+        const Outcome again = runner_.send(upstream, planetscale_post(), recorder.control());
         ASSERT_TRUE(std::holds_alternative<Failure>(again));
         EXPECT_EQ(std::get<Failure>(again).attempts, 1);
         EXPECT_TRUE(contains(std::get<Failure>(again).message,
@@ -292,26 +298,6 @@ TEST(HttpWire, APooledConnectionLostMidRequestIsRetriedOnlyWhenSafe) {
             << std::get<Failure>(again).message;
         EXPECT_TRUE(contains(std::get<Failure>(again).message, "may already have been applied"));
         EXPECT_EQ(peer.connections(), 1);
-    }
-}
-
-TEST(HttpWire, CallsWorkWithAndWithoutBusyPolling) {
-    ScriptedPeer peer([](int fd, int) {
-        for (std::string request; !(request = read_request(fd)).empty();) {
-            std::this_thread::sleep_for(milliseconds(request.find("slow") != request.npos ? 5 : 0));
-            send_text(fd, kOk);
-        }
-    });
-    for (const auto busy_poll : {std::chrono::microseconds(0), std::chrono::microseconds(1000)}) {
-        auto options = fast_options(peer.base_url());
-        options.spin = std::make_shared<SpinBudget>(busy_poll, 1);
-        HttpUpstream upstream(options, test_credentials(), make_null_logger());
-        RecordingControl recorder;
-        for (const std::string path : {"/fast", "/slow", "/fast"}) {
-            const Outcome outcome = upstream.send(scaleway_get(path), recorder.control());
-            ASSERT_TRUE(std::holds_alternative<Response>(outcome))
-                << busy_poll.count() << path << ": " << std::get<Failure>(outcome).message;
-        }
     }
 }
 

@@ -3,6 +3,7 @@
 #include <boost/json/parse.hpp>
 
 #include "sandbox/sandbox.hpp"
+#include "testing/fakes.hpp"
 #include "upstream/http_upstream.hpp"
 #include "upstream/upstream_harness.hpp"
 
@@ -35,7 +36,7 @@ TEST_F(SandboxFlowTest, ScalewayCallIsAuthenticatedBySandbox) {
     Request request = testing::scaleway_get();
     request.query = {{"audience_id", sandbox_.demo().user_id}};
 
-    const Outcome outcome = upstream.send(request, recorder.control());
+    const Outcome outcome = cmcp::testing::send_now(upstream, request, recorder.control());
 
     ASSERT_TRUE(std::holds_alternative<Response>(outcome)) << std::get<Failure>(outcome).message;
     const auto& response = std::get<Response>(outcome);
@@ -60,7 +61,7 @@ TEST_F(SandboxFlowTest, PlanetScaleCallIsAuthenticatedBySandbox) {
     request.idempotent = true;
     request.tool = "list-service-tokens";
 
-    const Outcome outcome = upstream.send(request, recorder.control());
+    const Outcome outcome = cmcp::testing::send_now(upstream, request, recorder.control());
 
     ASSERT_TRUE(std::holds_alternative<Response>(outcome)) << std::get<Failure>(outcome).message;
     EXPECT_EQ(std::get<Response>(outcome).status, 200) << std::get<Response>(outcome).body;
@@ -76,7 +77,7 @@ TEST_F(SandboxFlowTest, WrongKeyComesBackAsTheVendorsErrorWithoutRetry) {
     Request request = testing::scaleway_get();
     request.query = {{"audience_id", sandbox_.demo().user_id}};
 
-    const Outcome outcome = upstream.send(request, recorder.control());
+    const Outcome outcome = cmcp::testing::send_now(upstream, request, recorder.control());
 
     ASSERT_TRUE(std::holds_alternative<Response>(outcome));
     const auto& response = std::get<Response>(outcome);
@@ -97,7 +98,7 @@ TEST_F(SandboxFlowTest, InjectedUnavailabilityIsRetried) {
     Request request = testing::scaleway_get();
     request.query = {{"audience_id", sandbox_.demo().user_id}};
 
-    const Outcome outcome = upstream.send(request, recorder.control());
+    const Outcome outcome = cmcp::testing::send_now(upstream, request, recorder.control());
 
     ASSERT_TRUE(std::holds_alternative<Response>(outcome));
     EXPECT_EQ(std::get<Response>(outcome).status, 200);

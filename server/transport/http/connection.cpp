@@ -1,6 +1,5 @@
 #include "transport/http/connection.hpp"
 
-#include <poll.h>
 #include <sys/socket.h>
 
 #include <boost/asio/dispatch.hpp>
@@ -209,20 +208,7 @@ Connection::Connection(net::ip::tcp::socket socket, ConnectionContext& context)
       id_(context.registry.next_id()) {}
 
 Connection::~Connection() {
-    set_answering(false);
     context_.registry.remove(id_);
-}
-
-void Connection::set_answering(bool answering) {
-    if (answering == answering_ || !context_.options.spin) {
-        return;
-    }
-    answering_ = answering;
-    if (answering) {
-        context_.options.spin->work_started();
-    } else {
-        context_.options.spin->work_finished();
-    }
 }
 
 void Connection::start() {
@@ -231,8 +217,6 @@ void Connection::start() {
 }
 
 void Connection::stop_when_idle() {
-    // Set at once, not on the strand: an inline tool call may hold the strand, and its answer
-    // must already say that the connection closes.
     closing_ = true;
     net::post(executor_, [self = shared_from_this()] {
         if (self->phase_ == Phase::reading) {
@@ -284,14 +268,6 @@ void Connection::read_request() {
     if (requests_read_ > 0 && buffer_.size() == 0) {
         // Between requests the idle timeout applies; the header timeout starts with the
         // first byte of the next request.
-        replied_at_ = std::chrono::steady_clock::now();
-        if (const auto& spin = context_.options.spin;
-            spin && next_request_wait_.short_enough(*spin)) {
-            // When this client's next request usually follows at once, catch it here rather
-            // than sleep in the reactor and be woken for it.
-            spin->poll_briefly(stream_.socket().native_handle(), POLLIN,
-                               replied_at_ + spin->per_wait(), 0);
-        }
         stream_.expires_after(context_.options.idle_connection_timeout);
         stream_.async_read_some(
             buffer_.prepare(kReadChunk),
@@ -306,7 +282,6 @@ void Connection::on_first_bytes(beast::error_code ec, std::size_t bytes) {
         close();  // idle timeout, or the client went away
         return;
     }
-    next_request_wait_.record(std::chrono::steady_clock::now() - replied_at_);
     buffer_.commit(bytes);
     read_header();
 }
@@ -360,7 +335,6 @@ void Connection::parse_header() {
 
 void Connection::on_header() {
     started_ = std::chrono::steady_clock::now();
-    set_answering(true);
     const auto& head = parser_->get();
     method_ = method_label(head.method(), head.method_string());
     path_ = std::string(head.target().substr(0, std::min(head.target().find('?'), kMaxLoggedPath)));
@@ -531,16 +505,12 @@ void Connection::dispatch(Dispatch action) {
         std::lock_guard lock(calling_mutex_);
         calling_session_ = dispatch_->session;
     }
-    // Quick methods, and tool calls run inline, finish inside handle(): their answer waits in
-    // delivered_ and is written right after. Other tool calls finish later, from a worker.
+    // Quick methods finish inside handle(): their answer waits in delivered_ and is written
+    // right after. Tool calls finish later, from their coroutine on this strand.
     handling_thread_.store(std::this_thread::get_id());
     bool failed = false;
     try {
-        // A modern request's call stays off this thread, which must keep watching for the
-        // client going away (that cancels the call).
-        dispatch_->session->handle(
-            dispatch_->message, exchange_,
-            dispatch_->scope(dispatch_->modern ? nullptr : &context_.inline_calls));
+        dispatch_->session->handle(dispatch_->message, exchange_, dispatch_->scope(executor_));
     } catch (const std::exception& error) {
         context_.logger->error("session failed on {} {}: {}", method_, path_, error.what());
         failed = true;
@@ -596,7 +566,8 @@ void Connection::deliver(std::function<void()> work) {
         delivered_.push_back(std::move(work));
         return;
     }
-    net::post(executor_, std::move(work));
+    // From a tool call's coroutine this is the strand already: no hand-off.
+    net::dispatch(executor_, std::move(work));
 }
 
 void Connection::on_notify(json::object notification) {
@@ -762,7 +733,6 @@ void Connection::on_written(bool keep_alive, beast::error_code ec, std::size_t /
 
 void Connection::after_response(bool keep_alive) {
     stop_watching();
-    set_answering(false);
     {
         std::lock_guard lock(calling_mutex_);
         calling_session_.reset();
@@ -828,7 +798,6 @@ void Connection::close() {
         return;
     }
     phase_ = Phase::closed;
-    set_answering(false);
     beast::error_code ignored;
     stream_.socket().shutdown(net::ip::tcp::socket::shutdown_both, ignored);
     stream_.close();

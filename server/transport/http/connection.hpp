@@ -23,7 +23,6 @@
 
 #include "protocol/exchange.hpp"
 #include "support/logging.hpp"
-#include "support/task_runner.hpp"
 #include "transport/http/http_options.hpp"
 #include "transport/http/metrics.hpp"
 #include "transport/http/readiness.hpp"
@@ -58,16 +57,14 @@ struct ConnectionContext {
     const HttpServerOptions& options;
     ConnectionRegistry& registry;
     std::atomic<std::uint64_t>& next_stream;  // numbers SSE streams, for event ids
-    TaskRunner& inline_calls;                 // may run a tool call on the I/O thread
     const Readiness& readiness;               // once draining, every response closes
 };
 
-// Where a session sends what one POST caused. It posts to the connection's strand, so the
-// session's worker threads never touch the socket; what the session sends while the connection
-// is handing it the message (quick answers, inline tool calls) is queued on the connection
-// instead, and handled as soon as the session returns, without a thread hand-off. Holds the
-// connection until finish(), or until detached at shutdown, after which late calls from
-// workers reach nothing.
+// Where a session sends what one POST caused. It hands everything to the connection's strand
+// (where the POST's tool calls run too, so usually without a hand-off); what the session sends
+// while the connection is handing it the message (quick answers) is queued on the connection
+// instead, and handled as soon as the session returns. Holds the connection until finish(), or
+// until detached at shutdown, after which late answers reach nothing.
 class HttpExchange final : public protocol::Exchange {
   public:
     explicit HttpExchange(std::shared_ptr<Connection> connection);
@@ -108,8 +105,8 @@ class Connection : public std::enable_shared_from_this<Connection> {
     // connection. Not thread-safe; only for the server's final teardown.
     void detach_exchange();
 
-    // From HttpExchange: runs `work` on the strand; at once (after the session returns) when
-    // called from inside the session's handling of this connection's message.
+    // From HttpExchange: runs `work` on the strand: at once when already there, after the
+    // session returns when called from inside its handling of this connection's message.
     void deliver(std::function<void()> work);
     // From deliver(), on the strand.
     void on_notify(boost::json::object notification);
@@ -150,7 +147,6 @@ class Connection : public std::enable_shared_from_this<Connection> {
     // Whether the connection may carry another request after this one.
     bool reusable() const;
     void close();
-    void set_answering(bool answering);
 
     ConnectionContext& context_;
     const std::string peer_;  // "http <address>", for the audit log
@@ -163,11 +159,6 @@ class Connection : public std::enable_shared_from_this<Connection> {
     // The server is stopping: no request after the current one.
     std::atomic<bool> closing_{false};
     std::uint64_t requests_read_ = 0;
-    // From a reply to the first bytes of the next request: decides whether to spin for them.
-    std::chrono::steady_clock::time_point replied_at_;
-    WaitPredictor next_request_wait_;
-    // Between a request's head and its answer; counted in options.spin's work in progress.
-    bool answering_ = false;
     bool unread_input_ = false;  // a refused request left bytes unread: linger, then close
     bool watching_ = false;      // watch_for_disconnect's wait is pending
     std::chrono::steady_clock::time_point linger_deadline_;
@@ -186,8 +177,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
     // session delivered meanwhile, to run once it returns.
     std::atomic<std::thread::id> handling_thread_{};
     std::vector<std::function<void()>> delivered_;
-    // The session whose message is in hand, for cancel_calls(), which must not wait for the
-    // strand: an inline tool call holds it.
+    // The session whose message is in hand, for cancel_calls().
     std::mutex calling_mutex_;
     std::shared_ptr<protocol::Session> calling_session_;
     std::optional<boost::beast::http::response<boost::beast::http::empty_body>> continue_;

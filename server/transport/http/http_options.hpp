@@ -6,8 +6,6 @@
 #include <string>
 #include <vector>
 
-#include "support/spin_budget.hpp"
-
 namespace cmcp::transport::http {
 
 struct HttpServerOptions {
@@ -30,10 +28,6 @@ struct HttpServerOptions {
     // response closing its connection, so that a load balancer takes the replica out before it
     // stops accepting. Zero: stop accepting at once. A second stop request cuts it short.
     std::chrono::seconds drain_period{0};
-    // Shared with the upstream client; null: waits for a client's next request always sleep.
-    // A keep-alive connection spins only while its client's recent requests followed the
-    // replies within the budget's time (an agent's calls one after another).
-    std::shared_ptr<SpinBudget> spin;
 };
 
 }  // namespace cmcp::transport::http

@@ -44,14 +44,6 @@ unsigned thread_count(unsigned configured) {
     return configured != 0 ? configured : std::max(1U, std::thread::hardware_concurrency());
 }
 
-HttpServerOptions without_spin_on_one_thread(HttpServerOptions options) {
-    if (thread_count(options.io_threads) < 2) {
-        // A connection spinning for its next request would hold up the only reactor thread.
-        options.spin.reset();
-    }
-    return options;
-}
-
 }  // namespace
 
 class HttpServer::Core {
@@ -85,8 +77,6 @@ class HttpServer::Core {
     Logger logger_;
     SessionStore sessions_;
     ConnectionRegistry connections_;
-    // Tool calls may borrow all I/O threads but one (see BoundedInlineRunner).
-    BoundedInlineRunner inline_calls_{thread_count(options_.io_threads) - 1};
     std::atomic<std::uint64_t> next_stream_{1};
     Readiness readiness_;
     std::optional<Router> router_;
@@ -112,7 +102,7 @@ class HttpServer::Core {
 HttpServer::Core::Core(const protocol::Services& services, HttpServerOptions options,
                        Metrics& metrics, Logger logger)
     : services_(services),
-      options_(without_spin_on_one_thread(std::move(options))),
+      options_(std::move(options)),
       metrics_(metrics),
       logger_(std::move(logger)),
       sessions_(options_.max_sessions, options_.session_idle_timeout,
@@ -148,7 +138,7 @@ HttpServer::Core::Core(const protocol::Services& services, HttpServerOptions opt
         OriginPolicy(options_.host, port_, options_.allowed_hosts, options_.allowed_origins),
         BearerAuth(options_.auth_tokens), sessions_, metrics_, readiness_, logger_);
     context_.emplace(ConnectionContext{*router_, metrics_, logger_, options_, connections_,
-                                       next_stream_, inline_calls_, readiness_});
+                                       next_stream_, readiness_});
     metrics_.set_live_sessions(0);
     logger_->info("listening on http://{}:{}/mcp ({}, {})", options_.host, port_,
                   options_.stateless ? "stateless" : "sessions",

@@ -63,8 +63,8 @@ struct Dispatch {
     std::optional<Credential> owner;
     // The client's X-MCP-* narrowing for this request; empty when it sent none.
     catalog::Narrowing narrowing;
-    protocol::RequestScope scope(TaskRunner* inline_runner = nullptr) const {
-        return {narrowing.empty() ? nullptr : &narrowing, inline_runner};
+    protocol::RequestScope scope(boost::asio::any_io_executor executor) const {
+        return {narrowing.empty() ? nullptr : &narrowing, std::move(executor)};
     }
 };
 

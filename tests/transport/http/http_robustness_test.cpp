@@ -39,32 +39,6 @@ TEST(HttpConnections, SlowHeaderIsCutOff) {
     EXPECT_TRUE(silent.closed_within(5s));
 }
 
-TEST(HttpConnections, SpinningForTheNextRequestServesKeepAliveAndCountsWorkExactly) {
-    auto options = test_options();
-    options.spin = std::make_shared<SpinBudget>(std::chrono::microseconds(2000), 1);
-    ServerHarness server(options);
-    {
-        McpClient client(server.port());
-        client.initialize();
-        for (int i = 0; i < 20; ++i) {
-            ASSERT_EQ(client.post(kToolsList).status, 200) << i;
-            ASSERT_EQ(client.post(tools_call_body(i + 10)).status, 200) << i;
-        }
-        // A request refused mid-way, and a connection dropped while idle, end their work too.
-        RawConnection refused(server.port());
-        refused.write(
-            "POST /mcp HTTP/1.1\r\nHost: localhost\r\nContent-Length: 99999999999\r\n\r\n");
-        EXPECT_GE(refused.read_response().status, 400);
-        RawConnection dropped(server.port());
-        dropped.write("GET /healthz HTTP/1.1\r\nHost: localhost\r\n\r\n");
-        EXPECT_EQ(dropped.read_response().status, 200);
-    }
-    for (int i = 0; i < 200 && options.spin->work_in_progress() != 0; ++i) {
-        std::this_thread::sleep_for(5ms);
-    }
-    EXPECT_EQ(options.spin->work_in_progress(), 0);
-}
-
 TEST(HttpConnections, IdleKeepAliveConnectionIsClosed) {
     auto options = test_options();
     options.idle_connection_timeout = std::chrono::seconds(1);
@@ -303,9 +277,9 @@ TEST(HttpServerSetup, BindFailureIsAClearError) {
     auto options = test_options();
     options.port = first.port();
     cmcp::testing::FakeUpstream upstream;
-    cmcp::testing::ThreadRunner runner;
+    protocol::CallLimit calls(1);
     const protocol::Services services{
-        cmcp::testing::embedded_catalog(), upstream, runner, make_null_logger(),
+        cmcp::testing::embedded_catalog(), upstream, calls, make_null_logger(),
         protocol::ServerIdentity{},        {},       {}};
     Metrics metrics;
     try {

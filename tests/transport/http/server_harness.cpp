@@ -19,7 +19,7 @@ ServerHarness::ServerHarness(HttpServerOptions options, Logger logger,
     : logger_(std::move(logger)),
       services_{catalog != nullptr ? *catalog : cmcp::testing::embedded_catalog(),
                 upstream,
-                runner_,
+                calls_,
                 logger_,
                 protocol::ServerIdentity{"credentials-mcp", "0.0.0-test", "Credentials MCP", ""},
                 [this](std::string_view tool, std::string_view outcome, std::string_view era,
@@ -42,7 +42,6 @@ ServerHarness::~ServerHarness() {
         std::terminate();  // a hung shutdown must fail loudly, not hang the suite
     }
     server_.reset();
-    runner_.join();
 }
 
 std::optional<int> ServerHarness::wait_exit(std::chrono::milliseconds timeout) {

@@ -35,7 +35,7 @@ class ServerHarness {
     std::function<void(const protocol::AuditRecord&)> on_audit;
 
   private:
-    cmcp::testing::ThreadRunner runner_;
+    protocol::CallLimit calls_{256};
     Logger logger_;
     protocol::Services services_;
     std::unique_ptr<HttpServer> server_;

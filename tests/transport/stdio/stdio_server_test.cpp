@@ -25,7 +25,7 @@ class StdioHarness {
         : logger_(make_null_logger()),
           services_{testing::embedded_catalog(),
                     upstream,
-                    runner_,
+                    calls_,
                     logger_,
                     protocol::ServerIdentity{"credentials-mcp", "test", "Credentials MCP", ""},
                     {},
@@ -42,7 +42,6 @@ class StdioHarness {
         upstream.release_all();
         server_->stop();
         exit_code_.wait();
-        runner_.join();
         for (const int fd : {to_server_[0], from_server_[0], from_server_[1]}) {
             if (fd >= 0) {
                 ::close(fd);
@@ -120,7 +119,7 @@ class StdioHarness {
     testing::FakeUpstream upstream;
 
   private:
-    testing::ThreadRunner runner_;
+    protocol::CallLimit calls_{256};
     Logger logger_;
     protocol::Services services_;
     int to_server_[2] = {-1, -1};

@@ -1,4 +1,4 @@
-#include "upstream/tls_fixture.hpp"
+#include "testing/tls_fixture.hpp"
 
 #include <openssl/bio.h>
 #include <openssl/pem.h>
@@ -9,7 +9,7 @@
 #include <random>
 #include <stdexcept>
 
-namespace cmcp::upstream::testing {
+namespace cmcp::testing {
 
 namespace {
 
@@ -79,4 +79,4 @@ TempFile::~TempFile() {
     std::filesystem::remove(path_, ignored);
 }
 
-}  // namespace cmcp::upstream::testing
+}  // namespace cmcp::testing

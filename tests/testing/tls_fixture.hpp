@@ -8,7 +8,7 @@
 #include <string>
 #include <vector>
 
-namespace cmcp::upstream::testing {
+namespace cmcp::testing {
 
 // A throw-away self-signed certificate (its own CA), for HTTPS tests without the system store.
 class SelfSignedCertificate {
@@ -46,4 +46,4 @@ class TempFile {
     std::filesystem::path path_;
 };
 
-}  // namespace cmcp::upstream::testing
+}  // namespace cmcp::testing
