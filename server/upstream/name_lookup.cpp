@@ -15,6 +15,7 @@
 #include <optional>
 #include <system_error>
 #include <thread>
+#include <variant>
 
 namespace cmcp::upstream {
 
@@ -137,15 +138,18 @@ net::awaitable<NameLookup> look_up(const std::string& host, std::uint16_t port,
     }
 
     net::steady_timer limit(executor, deadline);
-    co_await (ready.async_wait(net::posix::stream_descriptor::wait_read, kUseTuple) ||
-              limit.async_wait(kUseTuple));
+    const auto first =
+        co_await (ready.async_wait(net::posix::stream_descriptor::wait_read, kUseTuple) ||
+                  limit.async_wait(kUseTuple));
     if (auto answer = take_answer(*pending)) {
         co_return std::move(*answer);
     }
-    const auto state = co_await net::this_coro::cancellation_state;
-    lookup.outcome = state.cancelled() != net::cancellation_type::none
-                         ? NameLookup::Outcome::cancelled
-                         : NameLookup::Outcome::timeout;
+    // Only a timer that ran out means the deadline passed; an aborted wait on either side
+    // means the caller cancelled (the coroutine's cancellation state is not a reliable
+    // witness once the operators' own group has consumed the signal).
+    const auto [ended] = std::visit([](const auto& outcome) { return outcome; }, first);
+    lookup.outcome = first.index() == 1 && !ended ? NameLookup::Outcome::timeout
+                                                  : NameLookup::Outcome::cancelled;
     co_return lookup;
 }
 

@@ -87,7 +87,8 @@ TEST(NameLookup, CancellationEndsTheWait) {
     ioc.run();
     ASSERT_TRUE(answer);
     EXPECT_TRUE(answer->outcome == NameLookup::Outcome::cancelled ||
-                answer->outcome == NameLookup::Outcome::found);
+                answer->outcome == NameLookup::Outcome::found)
+        << "outcome " << static_cast<int>(answer->outcome);
 }
 
 }  // namespace
