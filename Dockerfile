@@ -29,7 +29,7 @@ RUN cmake -S . -B build -DCMAKE_BUILD_TYPE=Release -DCMCP_BUILD_TESTS=OFF -DCMCP
 FROM debian:12-slim
 # Exactly the packages of the shared libraries the binary links (scripts/image.sh checks this
 # list against ldd inside the image), and the CA certificates that TLS to the vendors needs.
-ARG RUNTIME_PACKAGES="ca-certificates libboost-json1.81.0 libcpp-httplib0.11 libspdlog1.10 libfmt9 libssl3"
+ARG RUNTIME_PACKAGES="ca-certificates libboost-json1.81.0 libcpp-httplib0.11 libspdlog1.10 libfmt9 libssl3 libcjose0 libjansson4"
 RUN apt-get update \
  && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends ${RUNTIME_PACKAGES} \
  && rm -rf /var/lib/apt/lists/* /var/cache/apt/* /var/log/* \

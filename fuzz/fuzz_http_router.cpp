@@ -22,6 +22,7 @@
 #include <variant>
 
 #include "fuzz_support.hpp"
+#include "identity/authenticator.hpp"
 #include "transport/http/router.hpp"
 
 namespace {
@@ -147,14 +148,16 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         env.services, stateless_options,
         http::OriginPolicy(stateless_options.host, stateless_options.port,
                            stateless_options.allowed_hosts, stateless_options.allowed_origins),
-        http::BearerAuth(stateless_options.auth_tokens), stateless_store, metrics, readiness,
-        env.logger);
+        std::make_shared<const identity::Authenticator>(
+            identity::AuthenticatorOptions{stateless_options.auth_tokens, nullptr, nullptr, {}}),
+        stateless_store, metrics, readiness, env.logger);
     http::Router stateful(
         env.services, stateful_options,
         http::OriginPolicy(stateful_options.host, stateful_options.port,
                            stateful_options.allowed_hosts, stateful_options.allowed_origins),
-        http::BearerAuth(stateful_options.auth_tokens), stateful_store, metrics, readiness,
-        env.logger);
+        std::make_shared<const identity::Authenticator>(
+            identity::AuthenticatorOptions{stateful_options.auth_tokens, nullptr, nullptr, {}}),
+        stateful_store, metrics, readiness, env.logger);
 
     const std::string_view input(reinterpret_cast<const char*>(data), size);
     std::size_t offset = 0;

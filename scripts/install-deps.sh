@@ -16,6 +16,7 @@ packages=(
     libboost1.81-dev libboost-json1.81-dev
     libcpp-httplib-dev libspdlog-dev libssl-dev
     libgtest-dev libgmock-dev libvalijson-dev
+    libcjose-dev libjansson-dev
 )
 want_test_tools=0
 if [ "${1:-}" = "--test-tools" ]; then

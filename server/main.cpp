@@ -36,7 +36,7 @@ int main(int argc, char** argv) {
     const auto& config = std::get<cmcp::config::Config>(parsed);
     std::variant<cmcp::app::Startup, std::string> prepared;
     try {
-        prepared = cmcp::app::prepare(config);
+        prepared = cmcp::app::prepare(config, env);
     } catch (const cmcp::catalog::DefinitionError& error) {
         std::cerr << "credentials-mcp: the built-in tool definitions are invalid: " << error.what()
                   << "\n";

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <csignal>
 #include <cstdlib>
 #include <fstream>
 #include <optional>
@@ -10,6 +11,8 @@
 #include "app/modes.hpp"
 #include "app/stop_handle.hpp"
 #include "catalog/catalog.hpp"
+#include "identity/issuer_keys.hpp"
+#include "identity/principal_store.hpp"
 #include "protocol/instructions.hpp"
 #include "sandbox/sandbox.hpp"
 #include "support/random.hpp"
@@ -98,6 +101,14 @@ std::string_view version() {
     return CMCP_VERSION;
 }
 
+catalog::CatalogOptions catalog_options_of(const config::Config& config) {
+    catalog::CatalogOptions options;
+    options.selection = selection_of(config);
+    options.defaults = config.defaults;
+    options.max_result_bytes = config.max_result_bytes;
+    return options;
+}
+
 catalog::ToolSelection selection_of(const config::Config& config) {
     catalog::ToolSelection selection;
     selection.toolsets = config.toolsets;
@@ -107,19 +118,21 @@ catalog::ToolSelection selection_of(const config::Config& config) {
     return selection;
 }
 
-std::variant<Startup, std::string> prepare(const config::Config& config) {
+std::variant<Startup, std::string> prepare(const config::Config& config,
+                                           const config::EnvLookup& env) {
     Startup startup;
     startup.definitions = catalog::load_definitions(catalog::embedded_assets());
     if (auto problem = catalog::unknown_name(selection_of(config),
                                              catalog::known_names(startup.definitions))) {
         return *problem;
     }
-    if (config.audit_log) {
+    for (const auto& spec : config.audit_sinks) {
         std::string error;
-        startup.audit_log = AuditLog::open(*config.audit_log, error);
-        if (!startup.audit_log) {
+        auto sink = open_audit_sink(spec, error);
+        if (!sink) {
             return error;
         }
+        startup.audit_sinks.push_back(std::move(sink));
     }
     startup.auth_tokens = config.http.auth_tokens;
     if (config.http.auth_token_file) {
@@ -131,6 +144,45 @@ std::variant<Startup, std::string> prepare(const config::Config& config) {
             return "the auth token file " + *config.http.auth_token_file + " holds no token";
         }
         startup.auth_tokens.insert(startup.auth_tokens.end(), tokens->begin(), tokens->end());
+    }
+    if (config.sandbox) {
+        // Fresh credentials each run: the simulator checks them like the real APIs do, and real
+        // credentials from the environment are never sent to it.
+        startup.credentials.scaleway_secret_key = random_hex(16);
+        startup.credentials.planetscale_authorization = random_hex(6) + ":" + random_hex(16);
+        startup.credentials.scaleway_source = "sandbox";
+        startup.credentials.planetscale_source = "sandbox";
+        startup.sandbox_credentials = true;
+    } else {
+        startup.credentials = upstream::credentials_from_environment(env);
+        try {
+            upstream::check_header_values(startup.credentials);
+        } catch (const std::invalid_argument& error) {
+            return error.what();
+        }
+    }
+    if (config.http.oauth_issuer) {
+        try {
+            (void)identity::authorization_server_metadata_url(*config.http.oauth_issuer);
+        } catch (const std::invalid_argument& error) {
+            return error.what();
+        }
+    }
+    if (config.http.principals_file) {
+        auto& context = startup.principals_context;
+        context.definitions = std::make_shared<const catalog::Definitions>(startup.definitions);
+        context.server = catalog_options_of(config);
+        context.getenv = env;
+        context.read_file = identity::read_whole_file;
+        context.server_credentials = startup.credentials;
+        if (startup.sandbox_credentials) {
+            context.substitute = startup.credentials;
+        }
+        auto loaded = identity::load_principals_file(*config.http.principals_file, context);
+        if (auto* problem = std::get_if<std::string>(&loaded)) {
+            return *problem;
+        }
+        startup.principals = std::get<std::shared_ptr<const identity::Directory>>(loaded);
     }
     return startup;
 }
@@ -168,7 +220,14 @@ int run(const config::Config& config, Startup startup, const config::EnvLookup& 
         const Logger& logger) {
     // First, before any thread exists, so that every later thread inherits the signal mask.
     StopHandle stop;
-    SignalWatcher signals([&stop, &logger](int signal) {
+    Hook reload;
+    SignalWatcher signals([&stop, &reload, &logger](int signal) {
+        if (signal == SIGHUP) {
+            if (!reload.run()) {
+                logger->info("received SIGHUP: nothing to reload");
+            }
+            return;
+        }
         logger->info("received signal {}; shutting down", signal);
         stop.request_stop();
     });
@@ -176,23 +235,14 @@ int run(const config::Config& config, Startup startup, const config::EnvLookup& 
         return serve_sandbox(config, env, stop, logger);
     }
 
-    catalog::CatalogOptions catalog_options;
-    catalog_options.selection = selection_of(config);
-    catalog_options.defaults = config.defaults;
-    catalog_options.max_result_bytes = config.max_result_bytes;
-
+    catalog::CatalogOptions catalog_options = catalog_options_of(config);
     config::UpstreamSettings upstream_settings = config.upstream;
-    upstream::Credentials credentials;
     std::optional<sandbox::Sandbox> simulator;
     std::string note;
-    if (config.sandbox) {
-        // Fresh credentials each run: the simulator checks them like the real APIs do, and real
-        // credentials from the environment are never sent to it.
+    if (startup.sandbox_credentials) {
         sandbox::Options sandbox_options;
-        sandbox_options.scaleway_secret_key = random_hex(16);
-        sandbox_options.planetscale_authorization = random_hex(6) + ":" + random_hex(16);
-        credentials.scaleway_secret_key = sandbox_options.scaleway_secret_key;
-        credentials.planetscale_authorization = sandbox_options.planetscale_authorization;
+        sandbox_options.scaleway_secret_key = *startup.credentials.scaleway_secret_key;
+        sandbox_options.planetscale_authorization = *startup.credentials.planetscale_authorization;
         simulator.emplace(std::move(sandbox_options));
         upstream_settings.scaleway_base_url = simulator->base_url();
         upstream_settings.planetscale_base_url = simulator->base_url();
@@ -200,24 +250,47 @@ int run(const config::Config& config, Startup startup, const config::EnvLookup& 
         note = sandbox_note(simulator->demo());
         logger->warn("SANDBOX MODE: tools call the embedded simulator at {}, not the real APIs",
                      simulator->base_url());
+        if (startup.principals) {
+            // Their defaults go over the simulator's demo objects: load them again on those.
+            startup.principals_context.server = catalog_options;
+            auto loaded = identity::load_principals_file(*config.http.principals_file,
+                                                         startup.principals_context);
+            startup.principals = std::get<std::shared_ptr<const identity::Directory>>(loaded);
+        }
     } else {
-        credentials = upstream::credentials_from_environment(env);
-        log_credentials(credentials, logger);
+        log_credentials(startup.credentials, logger);
     }
 
     const catalog::Catalog catalog(std::move(startup.definitions), catalog_options);
     logger->info("serving {} tools", catalog.tools().size());
-    // Kept for the audit log, which must not write down credentials either.
-    const upstream::Redactor redactor(credentials);
+    const auto own_credentials = std::make_shared<const upstream::CredentialSet>(
+        upstream::CredentialSet{"", startup.credentials,
+                                std::make_shared<const upstream::Redactor>(startup.credentials)});
+
+    std::shared_ptr<identity::PrincipalStore> principals;
+    if (startup.principals) {
+        principals = std::make_shared<identity::PrincipalStore>(startup.principals);
+        logger->info("principals: {} from {}", startup.principals->principals().size(),
+                     *config.http.principals_file);
+    }
+    // What audit lines are redacted with: every credential the server holds right now.
+    CurrentRedactor current_redactor = [principals, own_credentials] {
+        return principals ? principals->current()->redactor() : own_credentials->redactor;
+    };
 
     protocol::CallLimit calls(config.max_calls);
     transport::http::Metrics metrics;
     upstream::HttpUpstream upstream_client(
-        upstream_options(upstream_settings), std::move(credentials), logger,
+        upstream_options(upstream_settings), startup.credentials, logger,
         [&metrics](upstream::Provider provider, std::string_view tool, int status,
                    std::chrono::milliseconds latency) {
             metrics.record_upstream(upstream::to_string(provider), tool, status, latency);
         });
+    std::vector<AuditSink*> sinks;
+    for (const auto& sink : startup.audit_sinks) {
+        sinks.push_back(sink.get());
+        logger->info("audit sink: {}{}", sink->name(), config.audit_required ? " (required)" : "");
+    }
     protocol::Services services{
         catalog,
         upstream_client,
@@ -230,16 +303,49 @@ int run(const config::Config& config, Startup startup, const config::EnvLookup& 
                    std::chrono::milliseconds elapsed) {
             metrics.record_tool_call(tool, outcome, era, elapsed);
         },
-        startup.audit_log ? make_audit_recorder(*startup.audit_log, redactor, logger)
-                          : protocol::AuditRecorder()};
-    if (startup.audit_log) {
-        logger->info("audit log: {}", startup.audit_log->path());
+        sinks.empty() ? protocol::AuditRecorder()
+                      : make_audit_recorder(sinks, config.audit_required, current_redactor, logger),
+        own_credentials};
+
+    // SIGHUP: the principals file again (a broken one keeps the principals in force), and
+    // fresh audit files after rotation.
+    reload.set([&] {
+        for (const auto& sink : startup.audit_sinks) {
+            std::string error;
+            if (!sink->reopen(error)) {
+                logger->error("audit: {}; still writing to the old file", error);
+            }
+        }
+        if (!principals) {
+            logger->info("received SIGHUP: audit sinks reopened");
+            return;
+        }
+        auto loaded = identity::load_principals_file(*config.http.principals_file,
+                                                     startup.principals_context);
+        if (const auto* problem = std::get_if<std::string>(&loaded)) {
+            logger->error("principals not reloaded, the previous ones stay in force: {}", *problem);
+            return;
+        }
+        const auto& directory = std::get<std::shared_ptr<const identity::Directory>>(loaded);
+        principals->replace(directory);
+        logger->info("principals reloaded: {} from {}", directory->principals().size(),
+                     *config.http.principals_file);
+    });
+
+    std::shared_ptr<identity::IssuerKeys> issuer;
+    if (config.http.oauth_issuer) {
+        identity::IssuerOptions issuer_options;
+        issuer_options.issuer = *config.http.oauth_issuer;
+        issuer = std::make_shared<identity::IssuerKeys>(issuer_options, logger);
+        logger->info("OAuth: accepting access tokens from {}", issuer_options.issuer);
     }
 
     const int exit_code =
         config.mode == config::Mode::stdio
             ? serve_stdio(config, services, stop)
-            : serve_http(config, startup.auth_tokens, services, metrics, stop, logger);
+            : serve_http(config, HttpIdentity{startup.auth_tokens, principals, issuer}, services,
+                         metrics, stop, logger);
+    reload.clear();
     logger->info("stopped");
     return exit_code;
 }

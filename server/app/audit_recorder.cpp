@@ -127,22 +127,37 @@ json::object redact_arguments(const json::object& arguments, const upstream::Red
     return out;
 }
 
-protocol::AuditRecorder make_audit_recorder(AuditLog& log, upstream::Redactor redactor,
-                                            Logger logger) {
-    return [&log, redactor = std::move(redactor),
+protocol::AuditRecorder make_audit_recorder(std::vector<AuditSink*> sinks, bool required,
+                                            CurrentRedactor redactor, Logger logger) {
+    return [sinks = std::move(sinks), required, redactor = std::move(redactor),
             logger = std::move(logger)](const protocol::AuditRecord& record) {
+        // Intent lines are what --audit-required checks before a change is sent.
+        if (record.event == "intent" && !required) {
+            return true;
+        }
         try {
+            const auto optional_text = [](std::string_view text) {
+                return text.empty() ? json::value(nullptr) : json::value(text);
+            };
             json::object line{
                 {"time", utc_timestamp()},
+                {"event", record.event},
                 {"client", record.client},
-                {"tool", record.tool},
+                {"principal", optional_text(record.principal)},
+                {"credential", optional_text(record.credential)},
+                {"request_id", optional_text(record.request_id)},
+                {"tool", optional_text(record.tool)},
                 {"arguments", nullptr},  // filled below, within the line's bounds
                 {"upstream_status", record.upstream_status ? json::value(*record.upstream_status)
                                                            : json::value(nullptr)},
                 {"request_sent", record.request_sent},
                 {"duration_ms", record.duration.count()},
                 {"outcome", record.outcome}};
-            const auto arguments = redact_arguments(record.arguments, redactor);
+            if (!record.reason.empty()) {
+                line["reason"] = printable(record.reason, 1024);
+            }
+            const auto current = redactor();
+            const auto arguments = redact_arguments(record.arguments, *current);
             std::string text;
             for (const auto& bounds : kBounds) {
                 line["arguments"] = bounded(arguments, bounds, 0);
@@ -155,14 +170,30 @@ protocol::AuditRecorder make_audit_recorder(AuditLog& log, upstream::Redactor re
                 line["arguments"] = json::object{{"…", "left out: too large for one audit line"}};
                 text = json::serialize(line);
             }
-            std::string error;
-            if (!log.append(text, error)) {
-                logger->error("audit: {}", error);
+            // Whatever else the line holds, no configured credential may be in it.
+            current->redact_in_place(text);
+            bool recorded = false;
+            for (auto* sink : sinks) {
+                std::string error;
+                if (sink->append(text, error)) {
+                    recorded = true;
+                } else {
+                    logger->error("audit: {}", error);
+                }
             }
+            return recorded;
         } catch (const std::exception& error) {
             logger->error("audit: cannot record a call of {}: {}", record.tool, error.what());
+            return false;
         }
     };
+}
+
+protocol::AuditRecorder make_audit_recorder(AuditSink& sink, upstream::Redactor redactor,
+                                            Logger logger) {
+    auto shared = std::make_shared<const upstream::Redactor>(std::move(redactor));
+    return make_audit_recorder(
+        {&sink}, false, [shared] { return shared; }, std::move(logger));
 }
 
 }  // namespace cmcp::app

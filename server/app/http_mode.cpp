@@ -4,7 +4,7 @@
 
 namespace cmcp::app {
 
-int serve_http(const config::Config& config, std::vector<std::string> auth_tokens,
+int serve_http(const config::Config& config, HttpIdentity identity,
                const protocol::Services& services, transport::http::Metrics& metrics,
                StopHandle& stop, const Logger& logger) {
     const auto& settings = config.http;
@@ -12,9 +12,13 @@ int serve_http(const config::Config& config, std::vector<std::string> auth_token
     options.host = settings.host;
     options.port = settings.port;
     options.stateless = settings.stateless;
-    options.auth_tokens = std::move(auth_tokens);
+    options.auth_tokens = std::move(identity.auth_tokens);
+    options.principals = std::move(identity.principals);
+    options.oauth_issuer = std::move(identity.issuer);
+    options.oauth_resource = settings.oauth_resource.value_or("");
     // Configuration parsing refused the unauthenticated non-loopback case unless opted out.
-    if (!config::is_loopback_host(settings.host) && options.auth_tokens.empty()) {
+    if (!config::is_loopback_host(settings.host) && options.auth_tokens.empty() &&
+        !options.principals && !options.oauth_issuer) {
         logger->warn(
             "listening on non-loopback address {} WITHOUT authentication: anyone who "
             "can reach it can use the configured cloud credentials",

@@ -1,6 +1,8 @@
 #pragma once
 
 #include <memory>
+#include <string>
+#include <vector>
 
 #include "app/stop_handle.hpp"
 #include "config/config.hpp"
@@ -11,6 +13,11 @@ namespace cmcp::transport::http {
 class Metrics;
 }
 
+namespace cmcp::identity {
+class PrincipalStore;
+class IssuerKeys;
+}  // namespace cmcp::identity
+
 namespace cmcp::app {
 
 // Exit codes: 0 clean stop, 1 could not start, 2 bad command line or configuration.
@@ -20,8 +27,15 @@ inline constexpr int kExitUsage = 2;
 // Serves MCP on stdin/stdout until stdin ends or a stop is requested. Returns the exit code.
 int serve_stdio(const config::Config& config, const protocol::Services& services, StopHandle& stop);
 
+// How HTTP callers are recognised (all empty: no authentication).
+struct HttpIdentity {
+    std::vector<std::string> auth_tokens;
+    std::shared_ptr<const identity::PrincipalStore> principals;
+    std::shared_ptr<identity::IssuerKeys> issuer;
+};
+
 // Serves MCP over Streamable HTTP until a stop is requested. Returns the exit code.
-int serve_http(const config::Config& config, std::vector<std::string> auth_tokens,
+int serve_http(const config::Config& config, HttpIdentity identity,
                const protocol::Services& services, transport::http::Metrics& metrics,
                StopHandle& stop, const Logger& logger);
 

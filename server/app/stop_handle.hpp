@@ -38,4 +38,31 @@ class StopHandle {
     bool requested_ = false;
 };
 
+// An action a signal may trigger (SIGHUP: reload) once the server has set it. Runs under the
+// lock, so clear() cannot return while the action runs.
+class Hook {
+  public:
+    void set(std::function<void()> action) {
+        std::lock_guard lock(mutex_);
+        action_ = std::move(action);
+    }
+    void clear() {
+        std::lock_guard lock(mutex_);
+        action_ = nullptr;
+    }
+    // False when no action is set.
+    bool run() {
+        std::lock_guard lock(mutex_);
+        if (!action_) {
+            return false;
+        }
+        action_();
+        return true;
+    }
+
+  private:
+    std::mutex mutex_;
+    std::function<void()> action_;
+};
+
 }  // namespace cmcp::app

@@ -77,9 +77,12 @@ Catalog::Catalog(Definitions definitions, CatalogOptions options)
     if (auto problem = catalog::unknown_name(options_.selection, known_)) {
         throw std::invalid_argument(*problem);
     }
+    if (auto problem = catalog::unknown_name(options_.ceiling, known_)) {
+        throw std::invalid_argument(*problem);
+    }
     toolsets_ = std::move(definitions.toolsets);
     for (auto& definition : definitions.tools) {
-        if (!selects(options_.selection, definition)) {
+        if (!selects(options_.selection, definition) || !admits(options_.ceiling, definition)) {
             continue;
         }
         Tool tool;

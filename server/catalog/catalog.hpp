@@ -22,6 +22,8 @@ struct CatalogOptions {
     // "fr-par".
     std::map<std::string, std::string> defaults;
     ToolSelection selection;  // which tools this server offers at all
+    // Narrows the selection further (a principal's tool ceiling); no layers: nothing more.
+    Narrowing ceiling;
     // Largest tool result (its JSON text) a model is given; list results beyond it are cut to
     // fewer items with a note on how to page, other results become an error that says so.
     std::size_t max_result_bytes = 64 * 1024;

@@ -78,6 +78,15 @@ std::optional<std::string> read_listen(Config& config, const std::string& value)
     return std::nullopt;
 }
 
+std::optional<std::string> add_audit_sink(Config& config, const std::string& value) {
+    if (value == "stdout" || value == "syslog" ||
+        (value.starts_with("file:") && value.size() > 5)) {
+        config.audit_sinks.push_back(value);
+        return std::nullopt;
+    }
+    return "--audit-sink takes file:PATH, stdout or syslog, not '" + value + "'";
+}
+
 std::optional<std::string> read_log_level(Config& config, const std::string& value) {
     const auto level = parse_log_level(value);
     if (!level) {
@@ -105,7 +114,12 @@ constexpr Option kOptions[] = {
     {"--toolsets", true, [](Config& c, const std::string& v) -> std::optional<std::string> { c.toolsets = split_list(v); return std::nullopt; }},
     {"--tools", true, [](Config& c, const std::string& v) -> std::optional<std::string> { c.tools = split_list(v); return std::nullopt; }},
     {"--exclude-tools", true, [](Config& c, const std::string& v) -> std::optional<std::string> { c.exclude_tools = split_list(v); return std::nullopt; }},
-    {"--audit-log", true, [](Config& c, const std::string& v) -> std::optional<std::string> { c.audit_log = v; return std::nullopt; }},
+    {"--audit-log", true, [](Config& c, const std::string& v) -> std::optional<std::string> { c.audit_sinks.push_back("file:" + v); return std::nullopt; }},
+    {"--audit-sink", true, [](Config& c, const std::string& v) { return add_audit_sink(c, v); }},
+    {"--audit-required", false, [](Config& c, const std::string&) -> std::optional<std::string> { c.audit_required = true; return std::nullopt; }},
+    {"--principals", true, [](Config& c, const std::string& v) -> std::optional<std::string> { c.http.principals_file = v; return std::nullopt; }},
+    {"--oauth-issuer", true, [](Config& c, const std::string& v) -> std::optional<std::string> { c.http.oauth_issuer = v; return std::nullopt; }},
+    {"--oauth-resource", true, [](Config& c, const std::string& v) -> std::optional<std::string> { c.http.oauth_resource = v; return std::nullopt; }},
     {"--max-result-bytes", true, [](Config& c, const std::string& v) { return number_option<std::size_t>(v, "--max-result-bytes", 1024, 1U << 30U, c.max_result_bytes); }},
     {"--log-level", true, [](Config& c, const std::string& v) { return read_log_level(c, v); }},
     {"--auth-token-file", true, [](Config& c, const std::string& v) -> std::optional<std::string> { c.http.auth_token_file = v; return std::nullopt; }},
@@ -178,12 +192,19 @@ class Parser {
                 return ConfigError{std::move(*error)};
             }
         }
+        // A sink named on the command line replaces the environment's, as every other flag does.
+        if (config_.audit_sinks.empty() && environment_audit_sink_) {
+            config_.audit_sinks.push_back(*environment_audit_sink_);
+        }
         if (!mode_seen) {
             return ConfigError{
                 "missing command: run `credentials-mcp stdio`, `credentials-mcp "
                 "http`, `credentials-mcp tools` or `credentials-mcp sandbox`"};
         }
         if (auto error = check_exposure()) {
+            return ConfigError{std::move(*error)};
+        }
+        if (auto error = check_combinations()) {
             return ConfigError{std::move(*error)};
         }
         return config_;
@@ -195,13 +216,45 @@ class Parser {
     std::optional<std::string> check_exposure() const {
         const auto& http = config_.http;
         if (config_.mode != Mode::http || is_loopback_host(http.host) ||
-            !http.auth_tokens.empty() || http.auth_token_file ||
-            http.allow_unauthenticated_remote) {
+            !http.auth_tokens.empty() || http.auth_token_file || http.principals_file ||
+            http.oauth_issuer || http.allow_unauthenticated_remote) {
             return std::nullopt;
         }
         return "refusing to listen on " + http.host +
                " without authentication: set CREDENTIALS_MCP_AUTH_TOKENS or --auth-token-file, "
-               "or pass --allow-unauthenticated to accept the risk";
+               "or --principals, or --oauth-issuer, or pass --allow-unauthenticated to accept "
+               "the risk";
+    }
+
+    // Options that only make sense together, or only in some modes.
+    std::optional<std::string> check_combinations() const {
+        const auto& http = config_.http;
+        const bool identity = http.principals_file || http.oauth_issuer;
+        if (identity && config_.mode != Mode::http) {
+            return std::string(
+                "--principals and --oauth-issuer apply to `http` only: over stdio "
+                "the server acts with the credentials of its environment");
+        }
+        if (http.principals_file && (!http.auth_tokens.empty() || http.auth_token_file)) {
+            return std::string(
+                "--principals replaces --auth-token-file and CREDENTIALS_MCP_AUTH_TOKENS: give "
+                "each token to a principal as bearer_token_sha256");
+        }
+        if (http.oauth_resource && !http.oauth_issuer) {
+            return std::string("--oauth-resource needs --oauth-issuer");
+        }
+        if (config_.mode == Mode::stdio &&
+            std::find(config_.audit_sinks.begin(), config_.audit_sinks.end(), "stdout") !=
+                config_.audit_sinks.end()) {
+            return std::string(
+                "--audit-sink stdout cannot be used over stdio: stdout carries "
+                "the protocol (use file: or syslog)");
+        }
+        if (config_.audit_required && config_.audit_sinks.empty()) {
+            return std::string(
+                "--audit-required needs an audit sink (--audit-sink or --audit-log)");
+        }
+        return std::nullopt;
     }
 
     std::optional<std::string> env(std::string_view name) const {
@@ -264,7 +317,10 @@ class Parser {
             config_.read_only = *parsed;
         }
         if (auto path = env("CREDENTIALS_MCP_AUDIT_LOG")) {
-            config_.audit_log = *path;
+            environment_audit_sink_ = "file:" + *path;
+        }
+        if (auto path = env("CREDENTIALS_MCP_PRINCIPALS_FILE")) {
+            config_.http.principals_file = *path;
         }
         if (auto limit = env("CREDENTIALS_MCP_MAX_RESULT_BYTES")) {
             if (auto error =
@@ -321,6 +377,7 @@ class Parser {
     const EnvLookup& env_;
     std::size_t index_ = 0;
     Config config_;
+    std::optional<std::string> environment_audit_sink_;  // CREDENTIALS_MCP_AUDIT_LOG
 };
 
 }  // namespace
@@ -358,6 +415,7 @@ std::vector<std::string_view> environment_variables() {
             "CREDENTIALS_MCP_LOG_LEVEL",
             "CREDENTIALS_MCP_DRAIN_SECONDS",
             "CREDENTIALS_MCP_AUDIT_LOG",
+            "CREDENTIALS_MCP_PRINCIPALS_FILE",
             "CREDENTIALS_MCP_MAX_RESULT_BYTES"};
 }
 

@@ -27,9 +27,14 @@ struct HttpSettings {
     bool stateless = false;
     std::vector<std::string> auth_tokens;        // static bearer tokens; several allow rotation
     std::optional<std::string> auth_token_file;  // more tokens, one per line, read at start-up
-    bool allow_unauthenticated_remote = false;   // explicit opt-out for non-loopback binds
-    std::vector<std::string> allowed_origins;    // in addition to the loopback defaults
-    std::vector<std::string> allowed_hosts;      // in addition to the loopback defaults
+    // --principals: who may call, with which upstream credentials and tools (reloaded on
+    // SIGHUP).
+    std::optional<std::string> principals_file;
+    std::optional<std::string> oauth_issuer;    // --oauth-issuer: accept its JWT access tokens
+    std::optional<std::string> oauth_resource;  // --oauth-resource: the audience they must name
+    bool allow_unauthenticated_remote = false;  // explicit opt-out for non-loopback binds
+    std::vector<std::string> allowed_origins;   // in addition to the loopback defaults
+    std::vector<std::string> allowed_hosts;     // in addition to the loopback defaults
     std::size_t max_sessions = 1000;
     std::chrono::seconds session_idle_timeout{1800};
     std::size_t max_body_bytes = 4 * 1024 * 1024;
@@ -60,8 +65,11 @@ struct Config {
     std::vector<std::string> tools;
     std::vector<std::string> exclude_tools;
     bool read_only = false;
-    // One JSON line per call of a tool that is not read-only, appended to this file.
-    std::optional<std::string> audit_log;
+    // Where audit lines go: "file:PATH", "stdout" or "syslog" (--audit-sink, repeatable;
+    // --audit-log PATH is "file:PATH").
+    std::vector<std::string> audit_sinks;
+    // Refuse a call that would change something when no sink can record it.
+    bool audit_required = false;
     std::size_t max_result_bytes = 64 * 1024;
     // Values for tool arguments with defaultFrom, e.g. "scaleway.region" -> "fr-par".
     std::map<std::string, std::string> defaults;

@@ -41,8 +41,15 @@ Behaviour (both modes):
   --sandbox                Call an embedded simulator of the upstream APIs instead of the real
                            ones; demo data, no account needed; real credentials are not used.
   --audit-log PATH         Append one JSON line per call of a tool that is not read-only (time,
-                           client, tool, arguments with secrets redacted, upstream status,
-                           duration, outcome).                      Env CREDENTIALS_MCP_AUDIT_LOG
+                           client, principal, credential by name, request id, tool, arguments
+                           with secrets redacted, upstream status, whether the request was
+                           sent, duration, outcome) and per refused request.
+                           Same as --audit-sink file:PATH.          Env CREDENTIALS_MCP_AUDIT_LOG
+  --audit-sink SINK        Where audit lines go: file:PATH, stdout (HTTP mode only) or syslog
+                           (facility authpriv). Repeatable; a line counts as written when
+                           one sink took it. SIGHUP reopens files (log rotation).
+  --audit-required         Refuse a call of a tool that is not read-only when its audit line
+                           cannot be written first; read-only tools are still served.
   --max-result-bytes N     Largest tool result given to a model (default 65536); list results
                            beyond it are cut, with a note on how to page.
                                                                     Env CREDENTIALS_MCP_MAX_RESULT_BYTES
@@ -67,6 +74,18 @@ HTTP mode:
   --stateless              No sessions: every request is self-contained (for load balancers).
   --auth-token-file PATH   Accepted bearer tokens, one per line.     Env CREDENTIALS_MCP_AUTH_TOKEN_FILE
                            Env CREDENTIALS_MCP_AUTH_TOKENS takes a comma-separated list.
+  --principals FILE        Who may call, with whose upstream credentials and which tools:
+                           JSON naming each principal, its bearer token SHA-256 hashes or
+                           OAuth claims, its Scaleway/PlanetScale credentials by reference
+                           (env:NAME, file:PATH), defaults and tool ceiling. Reloaded on
+                           SIGHUP (a broken file keeps the old one). See README, "Fleets".
+                                                                    Env CREDENTIALS_MCP_PRINCIPALS_FILE
+  --oauth-issuer URL       Accept OAuth 2.1 access tokens (JWT) from this authorization
+                           server; its keys come from its metadata. https:// unless loopback.
+                           Serves /.well-known/oauth-protected-resource. Scopes:
+                           credentials:read, credentials:write, credentials:delete.
+  --oauth-resource URL     This server's canonical URL, the audience tokens must name
+                           (default http://HOST:PORT/mcp from --listen).
   --allow-unauthenticated  Allow a non-loopback --listen without bearer tokens (logs a warning).
   --allowed-origins LIST   Extra allowed Origin values (default: localhost, 127.0.0.1, [::1]).
   --allowed-hosts LIST     Extra allowed Host names (default: localhost, 127.0.0.1, [::1]).

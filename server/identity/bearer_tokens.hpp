@@ -1,31 +1,30 @@
 #pragma once
 
-#include <array>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
 
-namespace cmcp::transport::http {
+#include "identity/digest.hpp"
 
-// The SHA-256 digest of a valid bearer token (never the token itself): what a session remembers
-// of the credential that opened it.
-using Credential = std::array<unsigned char, 32>;
+namespace cmcp::identity {
 
-// True if both are the same credential; constant time.
-bool same_credential(const Credential& a, const Credential& b);
+// The token of an `Authorization: Bearer <token>` header value (scheme in any case, spaces
+// around the token ignored); empty if there is none, nullopt if the header uses another scheme.
+std::optional<std::string_view> bearer_token(std::string_view authorization);
 
 // Static bearer tokens (several, so they can be rotated). Only SHA-256 digests are kept, and
 // a presented token is compared with every one of them in constant time: neither its length
 // nor which token matched shows in the timing.
-class BearerAuth {
+class BearerTokens {
   public:
-    explicit BearerAuth(const std::vector<std::string>& tokens);
+    explicit BearerTokens(const std::vector<std::string>& tokens);
 
     enum class Verdict { ok, missing, invalid };
 
     struct Outcome {
         Verdict verdict = Verdict::missing;
-        Credential credential{};  // the presented token's digest; meaningful when ok
+        Digest credential{};  // the presented token's digest; meaningful when ok
     };
 
     bool enabled() const { return !digests_.empty(); }
@@ -34,11 +33,11 @@ class BearerAuth {
     Verdict check(std::string_view authorization) const {
         return authenticate(authorization).verdict;
     }
+    // Whether this digest is one of the tokens'; constant time over all of them.
+    bool knows(const Digest& presented) const;
 
   private:
-    static Credential digest(std::string_view text);
-
-    std::vector<Credential> digests_;
+    std::vector<Digest> digests_;
 };
 
-}  // namespace cmcp::transport::http
+}  // namespace cmcp::identity

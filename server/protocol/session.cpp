@@ -13,6 +13,7 @@
 #include "protocol/versions.hpp"
 #include "support/json_text.hpp"
 #include "support/text.hpp"
+#include "upstream/credentials.hpp"
 
 namespace cmcp::protocol {
 namespace json = boost::json;
@@ -55,8 +56,11 @@ json::object ServerIdentity::info() const {
 struct Session::Call {
     Call(Session& session, json::value request_id, std::shared_ptr<Exchange> call_exchange,
          std::optional<json::value> token, const catalog::Tool& call_tool,
-         catalog::PreparedCall call_prepared, std::optional<ModernRequest> modern_request)
-        : id(std::move(request_id)),
+         catalog::PreparedCall call_prepared, std::optional<ModernRequest> modern_request,
+         std::shared_ptr<const catalog::Catalog> tool_catalog, AuditSubject subject)
+        : catalog(std::move(tool_catalog)),
+          audit_subject(std::move(subject)),
+          id(std::move(request_id)),
           key(id_key(id)),
           exchange(std::move(call_exchange)),
           progress_token(std::move(token)),
@@ -71,6 +75,10 @@ struct Session::Call {
                   session.send_log(*this, level, message);
               }) {}
 
+    // The principal's catalog that `tool` belongs to, kept for the call's life (a reload may
+    // replace it meanwhile); null for the server's own.
+    const std::shared_ptr<const catalog::Catalog> catalog;
+    const AuditSubject audit_subject;
     const json::value id;
     const std::string key;
     const std::shared_ptr<Exchange> exchange;
@@ -443,8 +451,10 @@ void Session::list_tools(const json::value& id, const json::object& params,
     const auto features =
         features_of(modern ? std::string(kModernVersion)
                            : protocol_version().value_or(std::string(kLatestVersion)));
+    const auto& catalog = catalog_for(scope);
     const bool narrowed =
-        !options_.narrowing.empty() || (scope.narrowing != nullptr && !scope.narrowing->empty());
+        !options_.narrowing.empty() || (scope.narrowing != nullptr && !scope.narrowing->empty()) ||
+        (scope.acting != nullptr && scope.acting->tool_classes != identity::kAllToolClasses);
     // Narrowed by this request's headers: another request may narrow differently, so nothing to
     // keep. Otherwise the list is the server's whole selection: the same for every caller unless
     // callers are told apart (a later revision of access rules could serve them differently).
@@ -458,13 +468,13 @@ void Session::list_tools(const json::value& id, const json::object& params,
         std::string tail =
             modern ? modern::stamp_text(services_.identity.info(), cache) : std::string();
         tail.append(R"(},"id":)").append(serialize_message(id)).append("}");
-        exchange->finish_prepared(PreparedReply{
-            kHead, services_.catalog.list_text(features.tool_fields), std::move(tail)});
+        exchange->finish_prepared(
+            PreparedReply{kHead, catalog.list_text(features.tool_fields), std::move(tail)});
         return;
     }
     json::array tools;
-    for (const auto& tool : services_.catalog.list(features.tool_fields)) {
-        const auto* served = services_.catalog.find(tool.at("name").as_string());
+    for (const auto& tool : catalog.list(features.tool_fields)) {
+        const auto* served = catalog.find(tool.at("name").as_string());
         if (served != nullptr && visible(*served, scope)) {
             tools.push_back(tool);
         }
@@ -549,10 +559,21 @@ void Session::call_tool(const json::value& id, const json::object& params,
         return;
     }
     // A tool this client cannot see does not exist for it: same answer as an unknown name.
-    const auto* tool = services_.catalog.find(name->get_string());
+    const auto& catalog = catalog_for(scope);
+    const auto* tool = catalog.find(name->get_string());
     if (tool == nullptr || !visible(*tool, scope)) {
+        // A tool the server has but this caller may not use is a refusal worth auditing.
+        const auto* hidden = tool != nullptr ? tool : services_.catalog.find(name->get_string());
+        if (hidden != nullptr) {
+            static const json::object kNoArguments;
+            const auto* given = params.if_contains("arguments");
+            audit(*hidden,
+                  given != nullptr && given->is_object() ? given->get_object() : kNoArguments,
+                  audit_subject(*hidden, id, scope), std::nullopt, false,
+                  std::chrono::milliseconds(0), "not_visible", "denied");
+        }
         json::array available;
-        for (const auto& served : services_.catalog.tools()) {
+        for (const auto& served : catalog.tools()) {
             if (visible(served, scope)) {
                 available.push_back(json::value(served.definition.name));
             }
@@ -583,22 +604,27 @@ void Session::call_tool(const json::value& id, const json::object& params,
             progress_token = *token;
         }
     }
-    auto prepared = services_.catalog.prepare(*tool, *arguments);
+    auto subject = audit_subject(*tool, id, scope);
+    auto prepared = catalog.prepare(*tool, *arguments);
     if (auto* problem = std::get_if<std::string>(&prepared)) {
         services_.logger->info("tool {}: invalid arguments", tool->definition.name);
         if (services_.on_tool_call) {
             services_.on_tool_call(tool->definition.name, "invalid_arguments",
                                    modern ? "modern" : "legacy", std::chrono::milliseconds(0));
         }
-        audit(*tool, *arguments, std::nullopt, false, std::chrono::milliseconds(0),
+        audit(*tool, *arguments, subject, std::nullopt, false, std::chrono::milliseconds(0),
               "invalid_arguments");
         exchange->finish(
             result_message(id, catalog::error_result(std::move(*problem)), modern.has_value()));
         return;
     }
-    auto call =
-        std::make_shared<Call>(*this, id, exchange, std::move(progress_token), *tool,
-                               std::move(std::get<catalog::PreparedCall>(prepared)), modern);
+    auto& ready = std::get<catalog::PreparedCall>(prepared);
+    if (scope.acting != nullptr) {
+        ready.request.credentials = scope.acting->credentials;
+    }
+    auto call = std::make_shared<Call>(
+        *this, id, exchange, std::move(progress_token), *tool, std::move(ready), modern,
+        scope.acting != nullptr ? scope.acting->catalog : nullptr, std::move(subject));
     call->executor = scope.executor;  // before others can see the call
     {
         std::lock_guard lock(mutex_);
@@ -614,8 +640,8 @@ void Session::call_tool(const json::value& id, const json::object& params,
             services_.logger->warn("tool {}: refused, {} calls already in flight",
                                    tool->definition.name, services_.calls.running());
         }
-        audit(*tool, call->prepared.arguments, std::nullopt, false, std::chrono::milliseconds(0),
-              "busy");
+        audit(*tool, call->prepared.arguments, call->audit_subject, std::nullopt, false,
+              std::chrono::milliseconds(0), "busy");
         complete_call(
             *call,
             result_message(
@@ -624,6 +650,22 @@ void Session::call_tool(const json::value& id, const json::object& params,
                                       "nothing was sent upstream. Call the tool again shortly."),
                 modern.has_value()),
             "busy");
+        return;
+    }
+    if (!tool->definition.annotations.read_only &&
+        !audit(*tool, call->prepared.arguments, call->audit_subject, std::nullopt, false,
+               std::chrono::milliseconds(0), "started", "intent")) {
+        services_.calls.release();
+        complete_call(
+            *call,
+            result_message(
+                id,
+                catalog::error_result("Refused: the audit log cannot be written, and this server "
+                                      "requires every change to be audited (--audit-required). "
+                                      "Nothing was sent upstream. Read-only tools still work; the "
+                                      "server's operator must fix the audit sink."),
+                modern.has_value()),
+            "refused");
         return;
     }
     // On the transport's executor, with a cancellation slot that cancel_call() signals.
@@ -677,7 +719,7 @@ net::awaitable<void> Session::run_call(std::shared_ptr<Call> call) {
         send_log(*call, is_error ? LogLevel::info : LogLevel::debug, summary);
         // Written before the result goes out, so the log holds every change a client saw.
         const auto* failure = std::get_if<upstream::Failure>(&outcome);
-        audit(call->tool, call->prepared.arguments,
+        audit(call->tool, call->prepared.arguments, call->audit_subject,
               response != nullptr ? std::optional<int>(response->status) : std::nullopt,
               response != nullptr || (failure != nullptr && failure->request_sent), elapsed,
               outcome_name);
@@ -697,17 +739,47 @@ net::awaitable<void> Session::run_call(std::shared_ptr<Call> call) {
 
 bool Session::visible(const catalog::Tool& tool, RequestScope scope) const {
     return catalog::Catalog::visible(tool, options_.narrowing) &&
-           (scope.narrowing == nullptr || catalog::Catalog::visible(tool, *scope.narrowing));
+           (scope.narrowing == nullptr || catalog::Catalog::visible(tool, *scope.narrowing)) &&
+           (scope.acting == nullptr ||
+            (scope.acting->tool_classes & identity::tool_class(tool.definition.annotations)) != 0);
 }
 
-void Session::audit(const catalog::Tool& tool, const json::object& arguments,
-                    std::optional<int> upstream_status, bool request_sent,
-                    std::chrono::milliseconds duration, std::string_view outcome) const {
-    if (!services_.audit || tool.definition.annotations.read_only) {
-        return;
+const catalog::Catalog& Session::catalog_for(RequestScope scope) const {
+    return scope.acting != nullptr && scope.acting->catalog ? *scope.acting->catalog
+                                                            : services_.catalog;
+}
+
+Session::AuditSubject Session::audit_subject(const catalog::Tool& tool, const json::value& id,
+                                             RequestScope scope) const {
+    AuditSubject subject;
+    subject.request_id = serialize_message(id);
+    const upstream::CredentialSet* credentials = services_.own_credentials.get();
+    if (scope.acting != nullptr) {
+        subject.principal = scope.acting->principal;
+        if (scope.acting->credentials) {
+            credentials = scope.acting->credentials.get();
+        }
     }
-    services_.audit(AuditRecord{options_.client, tool.definition.name, arguments, upstream_status,
-                                request_sent, duration, outcome});
+    if (credentials != nullptr) {
+        const auto provider = tool.definition.provider;
+        if (upstream::credential_for(credentials->credentials, provider)) {
+            const auto& source = upstream::source_of(credentials->credentials, provider);
+            subject.credential = source.empty() ? "configured" : source;
+        }
+    }
+    return subject;
+}
+
+bool Session::audit(const catalog::Tool& tool, const json::object& arguments,
+                    const AuditSubject& subject, std::optional<int> upstream_status,
+                    bool request_sent, std::chrono::milliseconds duration, std::string_view outcome,
+                    std::string_view event) const {
+    if (!services_.audit || (tool.definition.annotations.read_only && event != "denied")) {
+        return true;
+    }
+    return services_.audit(AuditRecord{
+        event, options_.client, subject.principal, subject.credential, subject.request_id,
+        tool.definition.name, arguments, upstream_status, request_sent, duration, outcome});
 }
 
 void Session::complete_call(Call& call, std::optional<json::value> reply,
@@ -762,7 +834,7 @@ void Session::cancel_call(const std::string& key, std::string_view reason,
     }
     // Settled by cancel(): from here on nothing more can be sent for this call.
     const bool sent = call->control.request_sent();
-    audit(call->tool, call->prepared.arguments, std::nullopt, sent,
+    audit(call->tool, call->prepared.arguments, call->audit_subject, std::nullopt, sent,
           std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() -
                                                                 call->started),
           "cancelled");

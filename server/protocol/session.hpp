@@ -15,6 +15,7 @@
 #include <string_view>
 
 #include "catalog/catalog.hpp"
+#include "identity/tool_scopes.hpp"
 #include "protocol/audit.hpp"
 #include "protocol/call_limit.hpp"
 #include "protocol/exchange.hpp"
@@ -48,6 +49,8 @@ struct Services {
     ServerIdentity identity;
     ToolCallObserver on_tool_call;  // may be empty
     AuditRecorder audit;            // may be empty
+    // The server's own upstream credentials, for naming them in the audit log; may be null.
+    std::shared_ptr<const upstream::CredentialSet> own_credentials = nullptr;
 };
 
 struct SessionOptions {
@@ -74,12 +77,23 @@ enum class CancelReason { session_ended, server_shutdown };
 
 // What one inbound message carries besides its JSON (HTTP headers of that request), and what
 // its transport offers for it.
+// Who a request acts as, when the transport knows (HTTP with principals or OAuth): the tools it
+// may see and call, whose upstream credentials its calls carry, and its name in the audit log.
+// Null members mean the server's own.
+struct Acting {
+    std::string principal;  // empty: none named
+    std::shared_ptr<const catalog::Catalog> catalog;
+    std::shared_ptr<const upstream::CredentialSet> credentials;
+    unsigned tool_classes = identity::kAllToolClasses;  // what the OAuth scopes allow
+};
+
 struct RequestScope {
     const catalog::Narrowing* narrowing = nullptr;  // further narrowing for this request
     // Where the message's tool calls run, as coroutines: the transport's own executor (the HTTP
     // connection's strand, the stdio loop), so that a request and its upstream exchange stay
     // on one thread. Required for tools/call.
     boost::asio::any_io_executor executor;
+    const Acting* acting = nullptr;
 };
 
 // One MCP session: the JSON-RPC dispatcher and lifecycle state, free of any transport.
@@ -141,9 +155,21 @@ class Session : public std::enable_shared_from_this<Session> {
                         const boost::json::object& params,
                         const std::shared_ptr<Exchange>& exchange, RequestScope scope);
     bool visible(const catalog::Tool& tool, RequestScope scope) const;
-    void audit(const catalog::Tool& tool, const boost::json::object& arguments,
-               std::optional<int> upstream_status, bool request_sent,
-               std::chrono::milliseconds duration, std::string_view outcome) const;
+    // The catalog a request's tools come from: its principal's, else the server's.
+    const catalog::Catalog& catalog_for(RequestScope scope) const;
+    // Who and what an audit line names.
+    struct AuditSubject {
+        std::string principal;
+        std::string credential;  // where the credential came from ("env:..."), never its value
+        std::string request_id;
+    };
+    AuditSubject audit_subject(const catalog::Tool& tool, const boost::json::value& id,
+                               RequestScope scope) const;
+    // Whether the line was written (it always is without --audit-required's sinks failing).
+    bool audit(const catalog::Tool& tool, const boost::json::object& arguments,
+               const AuditSubject& subject, std::optional<int> upstream_status, bool request_sent,
+               std::chrono::milliseconds duration, std::string_view outcome,
+               std::string_view event = "call") const;
     void handle_notification(std::string_view method, const boost::json::object& params);
 
     boost::json::value initialize(const boost::json::value& id, const boost::json::object& params);

@@ -16,6 +16,7 @@ SignalWatcher::SignalWatcher(std::function<void(int)> on_signal) {
     sigemptyset(&set);
     sigaddset(&set, SIGINT);
     sigaddset(&set, SIGTERM);
+    sigaddset(&set, SIGHUP);
     pthread_sigmask(SIG_BLOCK, &set, nullptr);
     thread_ = std::jthread([this, set, callback = std::move(on_signal)] {
         const timespec poll{0, kPollNanoseconds};

@@ -6,8 +6,8 @@
 
 namespace cmcp {
 
-// Turns SIGINT and SIGTERM into a callback on a dedicated thread. Construct it before any other
-// thread exists: it blocks those signals in the calling thread, and threads started later
+// Turns SIGINT, SIGTERM and SIGHUP into a callback on a dedicated thread. Construct it before any
+// other thread exists: it blocks those signals in the calling thread, and threads started later
 // inherit the mask, so no thread is interrupted at a random point. SIGPIPE is ignored so a
 // closed peer shows up as a write error instead of killing the process.
 class SignalWatcher {

@@ -5,6 +5,7 @@
 #include <boost/json/serialize.hpp>
 #include <boost/json/string.hpp>
 #include <cctype>
+#include <stdexcept>
 
 #include "support/text.hpp"
 
@@ -151,19 +152,55 @@ bool is_service_token_pair(std::string_view value) {
 Credentials credentials_from_environment(const EnvironmentLookup& getenv) {
     Credentials out;
     out.scaleway_secret_key = lookup(getenv, "SCW_SECRET_KEY");
+    out.scaleway_source = "env:SCW_SECRET_KEY";
     if (!out.scaleway_secret_key) {
         out.scaleway_secret_key = lookup(getenv, "SCALEWAY_API_KEY");
+        out.scaleway_source = "env:SCALEWAY_API_KEY";
+    }
+    if (!out.scaleway_secret_key) {
+        out.scaleway_source.clear();
     }
 
     const auto token_id = lookup(getenv, "PLANETSCALE_SERVICE_TOKEN_ID");
     const auto token = lookup(getenv, "PLANETSCALE_SERVICE_TOKEN");
     if (token_id && token) {
         out.planetscale_authorization = *token_id + ":" + *token;
+        out.planetscale_source = "env:PLANETSCALE_SERVICE_TOKEN_ID+PLANETSCALE_SERVICE_TOKEN";
     } else if (auto key = lookup(getenv, "PLANETSCALE_API_KEY")) {
-        const bool as_is = is_service_token_pair(*key) || starts_with_bearer(*key);
-        out.planetscale_authorization = as_is ? std::move(*key) : std::string(kBearer) + *key;
+        out.planetscale_authorization = planetscale_authorization_from_key(std::move(*key));
+        out.planetscale_source = "env:PLANETSCALE_API_KEY";
     }
     return out;
+}
+
+bool is_header_value(std::string_view value) {
+    return std::none_of(value.begin(), value.end(), [](char c) {
+        const auto byte = static_cast<unsigned char>(c);
+        return (byte < 0x20 && c != '\t') || byte == 0x7F;
+    });
+}
+
+std::string planetscale_authorization_from_key(std::string key) {
+    const bool as_is = is_service_token_pair(key) || starts_with_bearer(key);
+    return as_is ? std::move(key) : std::string(kBearer) + key;
+}
+
+const std::string& source_of(const Credentials& credentials, Provider provider) {
+    return provider == Provider::scaleway ? credentials.scaleway_source
+                                          : credentials.planetscale_source;
+}
+
+void check_header_values(const Credentials& credentials) {
+    // Header values go onto the wire verbatim; a line break would start a header of its own.
+    for (const auto* value :
+         {&credentials.scaleway_secret_key, &credentials.planetscale_authorization}) {
+        if (*value && !is_header_value(**value)) {
+            throw std::invalid_argument(std::string(value == &credentials.scaleway_secret_key
+                                                        ? "The Scaleway"
+                                                        : "The PlanetScale") +
+                                        " credential contains control characters.");
+        }
+    }
 }
 
 const std::optional<std::string>& credential_for(const Credentials& credentials,
@@ -182,7 +219,20 @@ std::string missing_credentials_message(Provider provider) {
            "restart it. Nothing was sent.";
 }
 
-Redactor::Redactor(const Credentials& credentials) {
+Redactor::Redactor(const Credentials& credentials)
+    : Redactor(std::vector<Credentials>{credentials}) {}
+
+Redactor::Redactor(const std::vector<Credentials>& everyone) {
+    for (const auto& credentials : everyone) {
+        add_credentials(credentials);
+    }
+    std::sort(secrets_.begin(), secrets_.end(), [](const std::string& a, const std::string& b) {
+        return a.size() != b.size() ? a.size() > b.size() : a < b;
+    });
+    secrets_.erase(std::unique(secrets_.begin(), secrets_.end()), secrets_.end());
+}
+
+void Redactor::add_credentials(const Credentials& credentials) {
     if (credentials.scaleway_secret_key) {
         add(*credentials.scaleway_secret_key);
     }
@@ -203,10 +253,6 @@ Redactor::Redactor(const Credentials& credentials) {
             }
         }
     }
-    std::sort(secrets_.begin(), secrets_.end(), [](const std::string& a, const std::string& b) {
-        return a.size() != b.size() ? a.size() > b.size() : a < b;
-    });
-    secrets_.erase(std::unique(secrets_.begin(), secrets_.end()), secrets_.end());
 }
 
 void Redactor::add(std::string_view secret) {

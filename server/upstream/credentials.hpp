@@ -1,6 +1,7 @@
 #pragma once
 
 #include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -14,6 +15,10 @@ namespace cmcp::upstream {
 struct Credentials {
     std::optional<std::string> scaleway_secret_key;        // sent as X-Auth-Token
     std::optional<std::string> planetscale_authorization;  // sent as Authorization, verbatim
+    // Where each came from, for logs and the audit log: "env:SCW_SECRET_KEY",
+    // "file:/run/secrets/ps", ... Never the value.
+    std::string scaleway_source = {};
+    std::string planetscale_source = {};
 };
 
 using EnvironmentLookup = std::function<std::optional<std::string>(std::string_view)>;
@@ -24,6 +29,18 @@ using EnvironmentLookup = std::function<std::optional<std::string>(std::string_v
 Credentials credentials_from_environment(const EnvironmentLookup& getenv);
 
 const std::optional<std::string>& credential_for(const Credentials& credentials, Provider provider);
+const std::string& source_of(const Credentials& credentials, Provider provider);
+
+// "<key>" as the Authorization value it stands for: "<id>:<token>" and "Bearer <token>" as they
+// are, anything else as "Bearer <key>".
+std::string planetscale_authorization_from_key(std::string key);
+
+// No control characters but tab: the value cannot end a header line early.
+bool is_header_value(std::string_view value);
+
+// Throws std::invalid_argument if a value cannot go on the wire as a header value (the message
+// names the provider, never the value).
+void check_header_values(const Credentials& credentials);
 
 // Tells the operator which variables to set; used when a call finds nothing configured.
 std::string missing_credentials_message(Provider provider);
@@ -38,15 +55,27 @@ class Redactor {
 
     Redactor() = default;
     explicit Redactor(const Credentials& credentials);
+    // Knows the secrets of every one of these.
+    explicit Redactor(const std::vector<Credentials>& everyone);
 
     std::string redact(std::string_view text) const;
     void redact_in_place(std::string& text) const;
     bool empty() const { return secrets_.empty(); }
 
   private:
+    void add_credentials(const Credentials& credentials);
     void add(std::string_view secret);
 
     std::vector<std::string> secrets_;  // longest first, so a whole value wins over its parts
+};
+
+// Whose credentials a call carries: the server's own (from its environment) or a principal's.
+// `redactor` knows every secret the server holds, not only these: a vendor answer or an
+// argument may hold another principal's.
+struct CredentialSet {
+    std::string owner;  // a principal's name; empty for the server's own credentials
+    Credentials credentials;
+    std::shared_ptr<const Redactor> redactor;
 };
 
 }  // namespace cmcp::upstream

@@ -92,13 +92,6 @@ bool is_request_target(std::string_view target) {
            });
 }
 
-bool is_header_value(std::string_view value) {
-    return std::none_of(value.begin(), value.end(), [](char c) {
-        const auto byte = static_cast<unsigned char>(c);
-        return (byte < 0x20 && c != '\t') || byte == 0x7F;
-    });
-}
-
 bool method_expects_body(std::string_view method) {
     return method == "POST" || method == "PUT" || method == "PATCH";
 }
@@ -121,21 +114,12 @@ HttpUpstream::Attempt HttpUpstream::failed(Attempt& result, FailureKind kind, st
 HttpUpstream::HttpUpstream(HttpUpstreamOptions options, Credentials credentials, Logger logger,
                            UpstreamObserver observer)
     : options_(std::move(options)),
-      credentials_(std::move(credentials)),
-      redactor_(credentials_),
+      own_credentials_(std::make_shared<const CredentialSet>(
+          CredentialSet{"", credentials, std::make_shared<const Redactor>(credentials)})),
       logger_(logger ? std::move(logger) : make_null_logger()),
       observer_(std::move(observer)),
       random_(std::random_device{}()) {
-    // Header values go onto the wire verbatim; a line break would start a header of its own.
-    for (const auto* value :
-         {&credentials_.scaleway_secret_key, &credentials_.planetscale_authorization}) {
-        if (*value && !is_header_value(**value)) {
-            throw std::invalid_argument(std::string(value == &credentials_.scaleway_secret_key
-                                                        ? "The Scaleway"
-                                                        : "The PlanetScale") +
-                                        " credential contains control characters.");
-        }
-    }
+    check_header_values(credentials);
     if (!is_header_value(options_.user_agent)) {
         throw std::invalid_argument("The user agent contains control characters.");
     }
@@ -163,6 +147,10 @@ HttpUpstream::HttpUpstream(HttpUpstreamOptions options, Credentials credentials,
 }
 
 HttpUpstream::~HttpUpstream() = default;
+
+const CredentialSet& HttpUpstream::credentials_of(const Request& request) const {
+    return request.credentials ? *request.credentials : *own_credentials_;
+}
 
 const HttpUpstream::Endpoint& HttpUpstream::endpoint(Provider provider) const {
     return provider == Provider::scaleway ? scaleway_ : planetscale_;
@@ -200,11 +188,11 @@ net::awaitable<Outcome> HttpUpstream::send(const Request& request, CallControl& 
     } catch (const std::exception& error) {
         // Nothing on this path is expected to throw (bad_alloc aside); callers get a result.
         logger_->error("upstream {} unexpected error for tool {}: {}", to_string(request.provider),
-                       request.tool, redactor_.redact(error.what()));
+                       request.tool, credentials_of(request).redactor->redact(error.what()));
         co_return Failure{FailureKind::connection,
                           "Unexpected internal error while calling " +
                               std::string(display_name(request.provider)) + ": " +
-                              redactor_.redact(error.what()),
+                              credentials_of(request).redactor->redact(error.what()),
                           0, control.request_sent()};
     }
 }
@@ -217,13 +205,23 @@ net::awaitable<Outcome> HttpUpstream::send_with_retries(const Request& request,
     const std::string_view name = display_name(request.provider);
     const Endpoint& target_endpoint = endpoint(request.provider);
     // Logs carry the path without the query: compact, and enough to find the operation.
-    const std::string log_path = redactor_.redact(target_endpoint.url.path_prefix + request.path);
+    const CredentialSet& credentials = credentials_of(request);
+    const Redactor& redactor = *credentials.redactor;
+    const std::string log_path = redactor.redact(target_endpoint.url.path_prefix + request.path);
 
-    if (!credential_for(credentials_, request.provider)) {
-        logger_->info("upstream {} {} {} not sent: no credentials configured", provider,
-                      request.method, log_path);
+    if (!credential_for(credentials.credentials, request.provider)) {
+        logger_->info("upstream {} {} {} not sent: no credentials configured{}", provider,
+                      request.method, log_path,
+                      credentials.owner.empty() ? "" : " for principal " + credentials.owner);
         co_return Failure{FailureKind::missing_credentials,
-                          missing_credentials_message(request.provider), 0};
+                          credentials.owner.empty()
+                              ? missing_credentials_message(request.provider)
+                              : "No " + std::string(name) +
+                                    " credentials are configured for this principal (" +
+                                    credentials.owner +
+                                    "); the server's operator can add them in the principals "
+                                    "file. Nothing was sent.",
+                          0};
     }
     const std::string target = target_endpoint.url.path_prefix + request.target();
     if (!is_token(request.method) || !is_request_target(target)) {
@@ -238,7 +236,7 @@ net::awaitable<Outcome> HttpUpstream::send_with_retries(const Request& request,
     }
 
     // Built once: every attempt sends the same message.
-    WireRequest wire = wire_request(request, target_endpoint.url, target);
+    WireRequest wire = wire_request(request, credentials.credentials, target_endpoint.url, target);
     const int max_attempts = std::max(1, options_.retry.max_attempts);
     const auto executor = co_await net::this_coro::executor;
     int attempts = 0;
@@ -269,7 +267,7 @@ net::awaitable<Outcome> HttpUpstream::send_with_retries(const Request& request,
             const auto& failure = std::get<Failure>(result.outcome);
             logger_->info("upstream {} {} {} -> {} in {} ms (attempt {}/{}): {}", provider,
                           request.method, log_path, to_string(failure.kind), result.latency.count(),
-                          attempts, max_attempts, redactor_.redact(failure.message));
+                          attempts, max_attempts, redactor.redact(failure.message));
         }
 
         if (!result.final && !control.cancelled()) {
@@ -285,7 +283,7 @@ net::awaitable<Outcome> HttpUpstream::send_with_retries(const Request& request,
                     response != nullptr
                         ? std::string(name) + " answered HTTP " + std::to_string(status)
                         : first_sentence(std::get<Failure>(result.outcome).message);
-                const std::string note = redactor_.redact(
+                const std::string note = redactor.redact(
                     what + "; retrying in " + format_seconds(decision.delay) + " (attempt " +
                     std::to_string(attempts + 1) + " of " + std::to_string(max_attempts) + ")");
                 // Strictly increasing and below 1, whatever the number of attempts.
@@ -298,9 +296,9 @@ net::awaitable<Outcome> HttpUpstream::send_with_retries(const Request& request,
                 co_await backoff.async_wait(net::redirect_error(net::use_awaitable, waited));
                 if (waited || control.cancelled()) {
                     co_return Failure{FailureKind::cancelled,
-                                      redactor_.redact("The call was cancelled while waiting to "
-                                                       "retry; the last attempt ended with: " +
-                                                       what + "."),
+                                      redactor.redact("The call was cancelled while waiting to "
+                                                      "retry; the last attempt ended with: " +
+                                                      what + "."),
                                       attempts, control.request_sent()};
                 }
                 continue;
@@ -314,10 +312,10 @@ net::awaitable<Outcome> HttpUpstream::send_with_retries(const Request& request,
         if (auto* final_response = std::get_if<Response>(&result.outcome)) {
             final_response->attempts = attempts;
             final_response->elapsed = since(start);
-            redactor_.redact_in_place(final_response->body);
-            redactor_.redact_in_place(final_response->content_type);
+            redactor.redact_in_place(final_response->body);
+            redactor.redact_in_place(final_response->content_type);
             if (final_response->retry_after) {
-                redactor_.redact_in_place(*final_response->retry_after);
+                redactor.redact_in_place(*final_response->retry_after);
             }
             co_return std::move(result.outcome);
         }
@@ -328,18 +326,18 @@ net::awaitable<Outcome> HttpUpstream::send_with_retries(const Request& request,
             failure.message = with_note(failure.message,
                                         "gave up after " + std::to_string(attempts) + " attempts");
         }
-        redactor_.redact_in_place(failure.message);
+        redactor.redact_in_place(failure.message);
         co_return std::move(result.outcome);
     }
 }
 
-WireRequest HttpUpstream::wire_request(const Request& request, const BaseUrl& url,
-                                       const std::string& target) const {
+WireRequest HttpUpstream::wire_request(const Request& request, const Credentials& credentials,
+                                       const BaseUrl& url, const std::string& target) const {
     WireRequest wire(http::string_to_verb(request.method), target, 11);
     wire.set(http::field::host, url.host_header());
     wire.set(http::field::accept, "application/json");
     wire.set(http::field::user_agent, options_.user_agent);
-    const std::string& credential = *credential_for(credentials_, request.provider);
+    const std::string& credential = *credential_for(credentials, request.provider);
     wire.set(request.provider == Provider::scaleway ? "X-Auth-Token" : "Authorization", credential);
     wire.keep_alive(true);
     if (request.body) {

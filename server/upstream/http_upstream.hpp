@@ -78,16 +78,17 @@ class HttpUpstream final : public Upstream {
     Attempt connect_failure(ConnectError error, const std::string& detail, const std::string& name,
                             const std::string& where, Attempt& result) const;
     // The request as it goes on the wire (it holds the credential).
-    WireRequest wire_request(const Request& request, const BaseUrl& url,
-                             const std::string& target) const;
+    WireRequest wire_request(const Request& request, const Credentials& credentials,
+                             const BaseUrl& url, const std::string& target) const;
+    // The request's own credentials (a principal's), else the server's.
+    const CredentialSet& credentials_of(const Request& request) const;
     double random_fraction();
     // Built on first use: loading the system store takes milliseconds that a process that
     // never calls a vendor over TLS should not pay at start. Null with `problem` if it fails.
     boost::asio::ssl::context* tls_context(std::string& problem);
 
     HttpUpstreamOptions options_;
-    Credentials credentials_;
-    Redactor redactor_;
+    std::shared_ptr<const CredentialSet> own_credentials_;
     Logger logger_;
     UpstreamObserver observer_;
     Endpoint scaleway_;

@@ -2,6 +2,7 @@
 
 #include <boost/json/object.hpp>
 #include <chrono>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -9,6 +10,8 @@
 #include <vector>
 
 namespace cmcp::upstream {
+
+struct CredentialSet;
 
 // Which vendor a request goes to, and so whose credentials it carries.
 enum class Provider { scaleway, planetscale };
@@ -31,6 +34,8 @@ struct Request {
     std::optional<boost::json::object> body;  // sent as JSON when present
     bool idempotent = false;                  // only idempotent requests are retried
     std::string tool;                         // for logs and metrics
+    // Whose credentials to send: a principal's; null for the upstream client's own.
+    std::shared_ptr<const CredentialSet> credentials;
 
     // path + "?" + percent-encoded query, as it goes on the request line.
     std::string target() const;

@@ -71,10 +71,19 @@ TEST(AuditRecorder, WritesOneJsonLinePerRecord) {
     auto record = make_audit_recorder(*log, redactor_with("scw-key-0123456789abcdef"),
                                       make_stream_logger(logs));
     const auto arguments = parse_object(R"({"secret_id":"abc","note":"scw-key-0123456789abcdef"})");
-    record(protocol::AuditRecord{"session 1a2b3c4d", "delete-secret", arguments, 204, true,
-                                 std::chrono::milliseconds(42), "ok"});
-    record(protocol::AuditRecord{"stdio", "create-secret", arguments, std::nullopt, false,
-                                 std::chrono::milliseconds(0), "invalid_arguments"});
+    record(protocol::AuditRecord{.event = "call",
+                                 .client = "session 1a2b3c4d",
+                                 .tool = "delete-secret",
+                                 .arguments = arguments,
+                                 .upstream_status = 204,
+                                 .request_sent = true,
+                                 .duration = std::chrono::milliseconds(42),
+                                 .outcome = "ok"});
+    record(protocol::AuditRecord{.event = "call",
+                                 .client = "stdio",
+                                 .tool = "create-secret",
+                                 .arguments = arguments,
+                                 .outcome = "invalid_arguments"});
     const auto lines = lines_of(path);
     ASSERT_EQ(lines.size(), 2U);
     const auto& first = lines[0];
@@ -102,8 +111,13 @@ TEST(AuditRecorder, AFailedWriteIsLoggedNeverThrown) {
     std::ostringstream logs;
     auto record = make_audit_recorder(*log, upstream::Redactor(), make_stream_logger(logs));
     const auto arguments = parse_object("{}");
-    EXPECT_NO_THROW(record(protocol::AuditRecord{"stdio", "delete-jwt", arguments, 204, true,
-                                                 std::chrono::milliseconds(1), "ok"}));
+    EXPECT_NO_THROW(record(protocol::AuditRecord{.event = "call",
+                                                 .client = "stdio",
+                                                 .tool = "delete-jwt",
+                                                 .arguments = arguments,
+                                                 .upstream_status = 204,
+                                                 .request_sent = true,
+                                                 .outcome = "ok"}));
     EXPECT_NE(logs.str().find("error audit: cannot write the audit log /dev/full"),
               std::string::npos)
         << logs.str();
@@ -130,8 +144,11 @@ TEST(AuditRecorder, ALineStaysBoundedAndValidWhateverTheArguments) {
         nested = json::object{{"deeper", std::move(nested)}};
     }
     arguments["ephemeral_policy"] = std::move(nested);
-    record(protocol::AuditRecord{"stdio", "create-secret", arguments, std::nullopt, false,
-                                 std::chrono::milliseconds(0), "invalid_arguments"});
+    record(protocol::AuditRecord{.event = "call",
+                                 .client = "stdio",
+                                 .tool = "create-secret",
+                                 .arguments = arguments,
+                                 .outcome = "invalid_arguments"});
     const auto text = read_text(path);
     EXPECT_LE(text.size(), 16U * 1024 + 1);
     const auto lines = lines_of(path);

@@ -72,14 +72,16 @@ TEST(Config, FlagsOverrideEnvironment) {
     EXPECT_EQ(
         ok({"stdio", "--log-level", "debug"}, {{"CREDENTIALS_MCP_LOG_LEVEL", "error"}}).log_level,
         LogLevel::debug);
-    EXPECT_EQ(ok({"stdio", "--audit-log", "/a"}, {{"CREDENTIALS_MCP_AUDIT_LOG", "/b"}}).audit_log,
-              "/a");
+    EXPECT_EQ(ok({"stdio", "--audit-log", "/a"}, {{"CREDENTIALS_MCP_AUDIT_LOG", "/b"}}).audit_sinks,
+              (std::vector<std::string>{"file:/a"}));
 }
 
 TEST(Config, AuditLogAndResultLimit) {
-    EXPECT_EQ(ok({"stdio", "--audit-log", "/var/log/mcp.jsonl"}).audit_log, "/var/log/mcp.jsonl");
-    EXPECT_EQ(ok({"stdio"}, {{"CREDENTIALS_MCP_AUDIT_LOG", "/tmp/a"}}).audit_log, "/tmp/a");
-    EXPECT_FALSE(ok({"stdio"}).audit_log.has_value());
+    EXPECT_EQ(ok({"stdio", "--audit-log", "/var/log/mcp.jsonl"}).audit_sinks,
+              (std::vector<std::string>{"file:/var/log/mcp.jsonl"}));
+    EXPECT_EQ(ok({"stdio"}, {{"CREDENTIALS_MCP_AUDIT_LOG", "/tmp/a"}}).audit_sinks,
+              (std::vector<std::string>{"file:/tmp/a"}));
+    EXPECT_TRUE(ok({"stdio"}).audit_sinks.empty());
     EXPECT_EQ(ok({"stdio"}).max_result_bytes, 65536U);
     EXPECT_EQ(ok({"stdio", "--max-result-bytes", "4096"}).max_result_bytes, 4096U);
     EXPECT_EQ(ok({"stdio"}, {{"CREDENTIALS_MCP_MAX_RESULT_BYTES", "2048"}}).max_result_bytes,

@@ -13,12 +13,12 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { existsSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { DEMO } from './lib/demo.mjs';
 import { BINARY, cleanEnv } from './lib/server.mjs';
+import { freePort, sleep, waitFor } from './lib/wait.mjs';
 
 const ROUNDS = Number(process.env.FAILOVER_ROUNDS ?? 1);
 const CRASHES = Number(process.env.FAILOVER_CRASHES ?? 1);
@@ -33,36 +33,11 @@ const CREDENTIALS = {
   PLANETSCALE_SERVICE_TOKEN: 'pscale_tkn_failover_0123456789',
 };
 
-const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
-
 function haproxyBinary() {
   for (const candidate of ['/usr/sbin/haproxy', '/usr/local/sbin/haproxy']) {
     if (existsSync(candidate)) return candidate;
   }
   throw new Error('haproxy is not installed (apt-get install haproxy; scripts/install-deps.sh --test-tools does)');
-}
-
-async function freePort() {
-  const server = createServer();
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const { port } = server.address();
-  server.close();
-  await once(server, 'close');
-  return port;
-}
-
-async function waitFor(check, what, timeoutMs = 20000) {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    try {
-      if (await check()) return;
-    } catch {
-      // not yet
-    }
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(50);
-  }
 }
 
 function startProcess(command, args, env) {

@@ -355,11 +355,29 @@ void Connection::on_header() {
     }
     // Judged before the body is read, or invited with 100 Continue: a refused client costs no
     // memory, however large a body it announces.
-    auto screened = context_.router.screen(head);
+    auto screened = context_.router.screen(head, peer_);
     if (auto* refusal = std::get_if<Reply>(&screened)) {
+        waited_for_keys_ = false;
         refuse_before_body(std::move(*refusal));
         return;
     }
+    if (std::holds_alternative<KeysNeeded>(screened)) {
+        // The token names issuer keys not fetched yet: wait for them (no thread is held), then
+        // judge the head again. Once only: a second wait would mean the keys never come.
+        if (waited_for_keys_) {
+            waited_for_keys_ = false;
+            refuse_before_body(Reply{error_response(beast_http::status::service_unavailable,
+                                                    "Service Unavailable: the authorization "
+                                                    "server's keys cannot be fetched"),
+                                     "issuer keys unavailable", ""});
+            return;
+        }
+        waited_for_keys_ = true;
+        context_.router.fetch_keys(stream_.get_executor(),
+                                   [self = shared_from_this()] { self->on_header(); });
+        return;
+    }
+    waited_for_keys_ = false;
     admission_ = std::get<Admission>(std::move(screened));
     const auto limit = context_.options.max_body_bytes;
     if (const auto length = parser_->content_length(); length && *length > limit) {

@@ -170,7 +170,8 @@ class Connection : public std::enable_shared_from_this<Connection> {
     bool keep_alive_ = false;
     std::chrono::steady_clock::time_point started_;
 
-    Admission admission_;  // what the head of the request in hand established
+    bool waited_for_keys_ = false;  // this request already waited for the issuer's keys
+    Admission admission_;           // what the head of the request in hand established
     std::optional<Dispatch> dispatch_;
     std::shared_ptr<HttpExchange> exchange_;
     // The thread inside Session::handle for this connection (none otherwise), and what the

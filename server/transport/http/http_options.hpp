@@ -6,13 +6,24 @@
 #include <string>
 #include <vector>
 
+namespace cmcp::identity {
+class PrincipalStore;
+class IssuerKeys;
+}  // namespace cmcp::identity
+
 namespace cmcp::transport::http {
 
 struct HttpServerOptions {
     std::string host = "127.0.0.1";
     unsigned short port = 9090;  // 0 = any free port (tests)
     bool stateless = false;
-    std::vector<std::string> auth_tokens;      // accepted static bearer tokens; empty = no auth
+    std::vector<std::string> auth_tokens;  // accepted static bearer tokens; empty = no auth
+    // Principals (--principals) and the OAuth issuer (--oauth-issuer); null when not used.
+    std::shared_ptr<const identity::PrincipalStore> principals;
+    std::shared_ptr<identity::IssuerKeys> oauth_issuer;
+    // This server's canonical resource URL, the audience tokens must name; empty: derived from
+    // the address served ("http://<host>:<port>/mcp").
+    std::string oauth_resource;
     std::vector<std::string> allowed_origins;  // added to the loopback defaults
     std::vector<std::string> allowed_hosts;    // added to the loopback defaults
     std::size_t max_sessions = 1000;

@@ -14,6 +14,7 @@
 #include <thread>
 #include <vector>
 
+#include "identity/authenticator.hpp"
 #include "transport/http/connection.hpp"
 #include "transport/http/metrics.hpp"
 #include "transport/http/router.hpp"
@@ -133,16 +134,34 @@ HttpServer::Core::Core(const protocol::Services& services, HttpServerOptions opt
         throw std::runtime_error("cannot listen on " + where + ": " + ec.message());
     }
     port_ = acceptor_.local_endpoint().port();
+    identity::AuthenticatorOptions auth;
+    auth.static_tokens = options_.auth_tokens;
+    auth.principals = options_.principals;
+    auth.issuer = options_.oauth_issuer;
+    if (auth.issuer) {
+        auth.token_policy.issuer = auth.issuer->issuer();
+        auth.token_policy.audience =
+            options_.oauth_resource.empty()
+                ? "http://" +
+                      (options_.host.find(':') != std::string::npos ? "[" + options_.host + "]"
+                                                                    : options_.host) +
+                      ":" + std::to_string(port_) + "/mcp"
+                : options_.oauth_resource;
+    }
+    auto authenticator = std::make_shared<const identity::Authenticator>(std::move(auth));
+    const char* const auth_mode = options_.oauth_issuer      ? "OAuth access tokens required"
+                                  : options_.principals      ? "principals' bearer tokens required"
+                                  : authenticator->enabled() ? "bearer token required"
+                                                             : "no authentication";
     router_.emplace(
         services_, options_,
         OriginPolicy(options_.host, port_, options_.allowed_hosts, options_.allowed_origins),
-        BearerAuth(options_.auth_tokens), sessions_, metrics_, readiness_, logger_);
+        authenticator, sessions_, metrics_, readiness_, logger_);
     context_.emplace(ConnectionContext{*router_, metrics_, logger_, options_, connections_,
                                        next_stream_, readiness_});
     metrics_.set_live_sessions(0);
     logger_->info("listening on http://{}:{}/mcp ({}, {})", options_.host, port_,
-                  options_.stateless ? "stateless" : "sessions",
-                  options_.auth_tokens.empty() ? "no authentication" : "bearer token required");
+                  options_.stateless ? "stateless" : "sessions", auth_mode);
 }
 
 int HttpServer::Core::run() {

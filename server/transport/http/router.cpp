@@ -40,6 +40,21 @@ constexpr std::size_t kSessionIdBytes = 16;
 // How long a client refused for lack of session slots should wait before trying again.
 constexpr std::string_view kBusyRetryAfterSeconds = "5";
 constexpr std::string_view kRealm = "Bearer realm=\"credentials-mcp\"";
+constexpr std::string_view kMetadataPath = "/.well-known/oauth-protected-resource";
+// How long a client refused because the issuer's keys are unavailable should wait.
+constexpr std::string_view kKeysRetryAfterSeconds = "5";
+
+// A quoted-string for a WWW-Authenticate parameter (RFC 9110 §5.6.4): no quotes or
+// backslashes, no control characters.
+std::string quoted(std::string_view text) {
+    std::string out = "\"";
+    for (const char c : printable(text, 300)) {
+        if (c != '"' && c != '\\') {
+            out.push_back(c);
+        }
+    }
+    return out + "\"";
+}
 
 Response make_response(status code, std::string body, std::string_view content_type) {
     Response response{code, 11};
@@ -274,8 +289,9 @@ Response error_response(status code, std::string_view message, int error_code,
 }
 
 Router::Router(const protocol::Services& services, const HttpServerOptions& options,
-               OriginPolicy origins, BearerAuth auth, SessionStore& sessions,
-               const Metrics& metrics, const Readiness& readiness, Logger logger)
+               OriginPolicy origins, std::shared_ptr<const identity::Authenticator> auth,
+               SessionStore& sessions, const Metrics& metrics, const Readiness& readiness,
+               Logger logger)
     : services_(services),
       options_(options),
       origins_(std::move(origins)),
@@ -333,7 +349,8 @@ std::variant<catalog::Narrowing, std::string> Router::narrowing_from_headers(
     return narrowing;
 }
 
-std::variant<Admission, Reply> Router::screen(const RequestHead& head) const {
+std::variant<Admission, Reply, KeysNeeded> Router::screen(const RequestHead& head,
+                                                          std::string_view client) const {
     // Before anything else, so that a rebinding page learns nothing, not even which paths exist.
     if (!origins_.host_allowed(head[field::host])) {
         return reject(error_response(status::forbidden, "Forbidden: Host header not allowed"),
@@ -356,33 +373,180 @@ std::variant<Admission, Reply> Router::screen(const RequestHead& head) const {
     if (path == "/healthz" || path == "/readyz" || path == "/metrics") {
         return Admission{};
     }
+    if (auth_->oauth() && (path == kMetadataPath || path == std::string(kMetadataPath) + "/mcp")) {
+        return Admission{};  // what a client reads to learn how to authenticate
+    }
     if (path != kMcpPath) {
         return reject(error_response(status::not_found, "Not Found: the MCP endpoint is /mcp"),
                       "unknown path");
     }
-    Admission admission;
-    if (auth_.enabled()) {
-        const auto outcome = auth_.authenticate(head[field::authorization]);
-        const auto verdict = outcome.verdict;
-        if (verdict != BearerAuth::Verdict::ok) {
-            const bool wrong = verdict == BearerAuth::Verdict::invalid;
-            auto response = error_response(
-                status::unauthorized, wrong ? "Unauthorized: the bearer token is not valid"
-                                            : "Unauthorized: send Authorization: Bearer <token>");
-            response.set(
-                field::www_authenticate,
-                wrong ? std::string(kRealm) + ", error=\"invalid_token\"" : std::string(kRealm));
-            return reject(std::move(response), wrong ? "invalid bearer token" : "no bearer token");
-        }
-        admission.credential = outcome.credential;
+    auto authentication = auth_->authenticate(head[field::authorization]);
+    if (std::holds_alternative<KeysNeeded>(authentication)) {
+        return KeysNeeded{};
     }
-    return admission;
+    if (const auto* denial = std::get_if<identity::Denial>(&authentication)) {
+        const bool missing = denial->kind == identity::Denial::Kind::missing_token;
+        // A client that has not tried yet is not worth an audit line; a failed attempt is.
+        if (!missing) {
+            audit_denial(client, "",
+                         denial->kind == identity::Denial::Kind::no_principal ? "forbidden"
+                                                                              : "unauthenticated",
+                         denial->detail);
+        }
+        return refuse(*denial);
+    }
+    return Admission{std::get<identity::Caller>(std::move(authentication))};
+}
+
+void Router::fetch_keys(boost::asio::any_io_executor executor, std::function<void()> done) const {
+    auth_->fetch_keys(std::move(executor), std::move(done));
+}
+
+std::string Router::resource_metadata_url() const {
+    // RFC 9728 §3.1: the well-known path goes between the host and the resource's path.
+    const auto& resource = auth_->token_policy().audience;
+    const auto scheme = resource.find("://");
+    const auto path_start =
+        scheme == std::string::npos ? std::string::npos : resource.find('/', scheme + 3);
+    if (path_start == std::string::npos) {
+        return resource + std::string(kMetadataPath);
+    }
+    return resource.substr(0, path_start) + std::string(kMetadataPath) +
+           resource.substr(path_start);
+}
+
+Reply Router::refuse(const identity::Denial& denial) const {
+    using Kind = identity::Denial::Kind;
+    if (denial.kind == Kind::keys_unavailable) {
+        // The server cannot check any token now; the client did nothing wrong.
+        auto response = error_response(status::service_unavailable,
+                                       "Service Unavailable: the authorization server's keys "
+                                       "cannot be fetched, so no token can be checked now");
+        response.set(field::retry_after, kKeysRetryAfterSeconds);
+        return reject(std::move(response), "issuer keys unavailable: " + denial.detail);
+    }
+    const bool forbidden = denial.kind == Kind::no_principal;
+    const bool missing = denial.kind == Kind::missing_token;
+    auto response =
+        error_response(forbidden ? status::forbidden : status::unauthorized,
+                       forbidden ? "Forbidden: " + denial.detail
+                       : missing ? std::string("Unauthorized: send Authorization: Bearer <token>")
+                                 : "Unauthorized: " + denial.detail);
+    std::string challenge;
+    if (auth_->oauth()) {
+        challenge = "Bearer resource_metadata=" + quoted(resource_metadata_url()) +
+                    ", scope=" + quoted(identity::scopes_for(identity::kAllToolClasses));
+        if (forbidden) {
+            challenge += ", error=\"insufficient_scope\"";
+        } else if (!missing) {
+            challenge += ", error=\"invalid_token\"";
+        }
+        if (!missing) {
+            challenge += ", error_description=" + quoted(denial.detail);
+        }
+    } else {
+        challenge = std::string(kRealm);
+        if (!missing) {
+            challenge += ", error=\"invalid_token\"";
+        }
+    }
+    response.set(field::www_authenticate, challenge);
+    return reject(std::move(response), missing     ? "no bearer token"
+                                       : forbidden ? "no principal for the token"
+                                                   : "invalid bearer token: " + denial.detail);
+}
+
+Reply Router::protected_resource_metadata(const Request& request) const {
+    if (request.method() != beast_http::verb::get) {
+        return method_not_allowed("GET");
+    }
+    json::array scopes;
+    for (const auto scope : identity::kScopes) {
+        scopes.emplace_back(scope);
+    }
+    const json::object document{
+        {"resource", auth_->token_policy().audience},
+        {"authorization_servers", json::array{json::value(auth_->token_policy().issuer)}},
+        {"scopes_supported", std::move(scopes)},
+        {"bearer_methods_supported", json::array{"header"}},
+        {"resource_name", "credentials-mcp"},
+    };
+    return Reply{make_response(status::ok, json::serialize(document), "application/json"), "", ""};
+}
+
+std::optional<Reply> Router::scope_refusal(const json::value& message,
+                                           const identity::Caller& caller,
+                                           std::string_view client) const {
+    if (caller.tool_classes == identity::kAllToolClasses) {
+        return std::nullopt;
+    }
+    const auto& catalog =
+        caller.principal != nullptr ? *caller.principal->catalog : services_.catalog;
+    unsigned needed = 0;
+    std::string tools;
+    const auto check = [&](const json::value& element) {
+        const auto* object = element.if_object();
+        const auto* method = object != nullptr ? object->if_contains("method") : nullptr;
+        const auto* params = object != nullptr ? object->if_contains("params") : nullptr;
+        if (method == nullptr || !method->is_string() || method->get_string() != "tools/call" ||
+            params == nullptr || !params->is_object()) {
+            return;
+        }
+        const auto* name = params->get_object().if_contains("name");
+        const auto* tool =
+            name != nullptr && name->is_string() ? catalog.find(name->get_string()) : nullptr;
+        if (tool == nullptr) {
+            return;  // unknown or outside the ceiling: the session answers (and audits) that
+        }
+        const auto tool_class = identity::tool_class(tool->definition.annotations);
+        if ((caller.tool_classes & tool_class) == 0) {
+            needed |= tool_class;
+            tools += (tools.empty() ? "" : ", ") + tool->definition.name;
+        }
+    };
+    if (const auto* batch = message.if_array()) {
+        for (const auto& element : *batch) {
+            check(element);
+        }
+    } else {
+        check(message);
+    }
+    if (needed == 0) {
+        return std::nullopt;
+    }
+    const auto scopes = identity::scopes_for(needed | caller.tool_classes);
+    const std::string detail =
+        "calling " + tools + " needs the scope " + identity::scopes_for(needed);
+    audit_denial(client, caller.name, "insufficient_scope", detail, tools);
+    auto response = error_response(status::forbidden, "Forbidden: " + detail);
+    response.set(field::www_authenticate,
+                 "Bearer error=\"insufficient_scope\", scope=" + quoted(scopes) +
+                     ", resource_metadata=" + quoted(resource_metadata_url()) +
+                     ", error_description=" + quoted(detail));
+    return reject(std::move(response), "insufficient scope: " + detail);
+}
+
+void Router::audit_denial(std::string_view client, std::string_view principal,
+                          std::string_view outcome, std::string_view reason,
+                          std::string_view tool) const {
+    if (!services_.audit) {
+        return;
+    }
+    static const json::object kNoArguments;
+    services_.audit(protocol::AuditRecord{"denied", client, principal, "", "", tool, kNoArguments,
+                                          std::nullopt, false, std::chrono::milliseconds(0),
+                                          outcome, reason});
 }
 
 Action Router::route(const Request& request, std::string_view client) {
-    auto screened = screen(request);
+    auto screened = screen(request, client);
     if (auto* refusal = std::get_if<Reply>(&screened)) {
         return std::move(*refusal);
+    }
+    if (std::holds_alternative<KeysNeeded>(screened)) {
+        // Callers holding the whole request (tests, fuzzing) do not wait for keys.
+        return refuse(identity::Denial{identity::Denial::Kind::keys_unavailable,
+                                       "the issuer's keys have not been fetched"});
     }
     return route(request, std::get<Admission>(screened), client);
 }
@@ -416,11 +580,15 @@ Action Router::route(const Request& request, const Admission& admission, std::st
                                    "text/plain; version=0.0.4; charset=utf-8"),
                      "", ""};
     }
-    return route_mcp(request, admission.credential, client);
+    if (path_of(request.target()).starts_with(kMetadataPath)) {
+        return protected_resource_metadata(request);
+    }
+    return route_mcp(request, admission.caller, client);
 }
 
-Action Router::route_mcp(const Request& request, const std::optional<Credential>& credential,
+Action Router::route_mcp(const Request& request, const identity::Caller& caller,
                          std::string_view client) {
+    const auto& credential = caller.owner;
     const auto version = header(request, kVersionHeader);
     // A POST's era is judged from its body first (post()); for the other methods, only legacy
     // versions mean anything.
@@ -431,7 +599,7 @@ Action Router::route_mcp(const Request& request, const std::optional<Credential>
     const std::string_view allow = options_.stateless ? "POST" : "POST, DELETE";
     switch (request.method()) {
         case beast_http::verb::post:
-            return post(request, version.value_or(std::string_view()), client, credential);
+            return post(request, version.value_or(std::string_view()), client, caller);
         case beast_http::verb::delete_:
             if (options_.stateless) {
                 return method_not_allowed(allow);
@@ -451,7 +619,8 @@ Action Router::route_mcp(const Request& request, const std::optional<Credential>
 }
 
 Action Router::post(const Request& request, std::string_view version_header,
-                    std::string_view client, const std::optional<Credential>& credential) {
+                    std::string_view client, const identity::Caller& caller) {
+    const auto& credential = caller.owner;
     const auto accept = request[field::accept];
     if (!accepts(accept, "application/json") || !accepts(accept, "text/event-stream")) {
         return reject(error_response(status::not_acceptable,
@@ -485,13 +654,27 @@ Action Router::post(const Request& request, std::string_view version_header,
     if (auto refusal = modern_refusal(request, *message, version_header)) {
         return std::move(*refusal);
     }
+    if (auto refusal = scope_refusal(*message, caller, client)) {
+        return std::move(*refusal);
+    }
+    if (caller.principal != nullptr || caller.tool_classes != identity::kAllToolClasses ||
+        !caller.name.empty()) {
+        protocol::Acting acting;
+        acting.principal = caller.name;
+        if (caller.principal != nullptr) {
+            acting.catalog = caller.principal->catalog;
+            acting.credentials = caller.principal->credentials;
+        }
+        acting.tool_classes = caller.tool_classes;
+        dispatch.acting = std::move(acting);
+    }
     if (protocol::modern::claims_modern(*message)) {
         // Served on its own, whatever the mode: the revision has no sessions, and an
         // Mcp-Session-Id it carries is ignored.
         protocol::SessionOptions session_options;
         session_options.require_initialize = false;
         session_options.client = std::string(client);
-        session_options.callers_differ = auth_.enabled();
+        session_options.callers_differ = auth_->enabled();
         dispatch.session = protocol::Session::create(services_, std::move(session_options));
         dispatch.message = std::move(*message);
         dispatch.modern = true;

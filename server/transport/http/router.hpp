@@ -11,9 +11,9 @@
 #include <string_view>
 #include <variant>
 
+#include "identity/authenticator.hpp"
 #include "protocol/session.hpp"
 #include "support/logging.hpp"
-#include "transport/http/bearer_auth.hpp"
 #include "transport/http/gzip.hpp"
 #include "transport/http/http_options.hpp"
 #include "transport/http/metrics.hpp"
@@ -63,8 +63,11 @@ struct Dispatch {
     std::optional<Credential> owner;
     // The client's X-MCP-* narrowing for this request; empty when it sent none.
     catalog::Narrowing narrowing;
+    // Who the request acts as (principal, OAuth scopes); unset: the server's own.
+    std::optional<protocol::Acting> acting;
     protocol::RequestScope scope(boost::asio::any_io_executor executor) const {
-        return {narrowing.empty() ? nullptr : &narrowing, std::move(executor)};
+        return {narrowing.empty() ? nullptr : &narrowing, std::move(executor),
+                acting ? &*acting : nullptr};
     }
 };
 
@@ -72,9 +75,13 @@ using Action = std::variant<Reply, Dispatch>;
 
 // What the head of a request established before its body was read.
 struct Admission {
-    // The valid bearer token presented to /mcp, as its digest; none without auth.
-    std::optional<Credential> credential;
+    // Who sent it (to /mcp); a default Caller without authentication.
+    identity::Caller caller;
 };
+
+// The request's token names issuer keys the server has yet to fetch: the connection calls
+// Router::fetch_keys() and screens the request again when they are in.
+using KeysNeeded = identity::KeysNeeded;
 
 // The HTTP semantics of the server, free of sockets: a request in, a Reply or a Dispatch out.
 // Endpoints: /mcp (Streamable HTTP), /healthz (alive), /readyz (wants traffic: 503 once a drain
@@ -84,14 +91,19 @@ struct Admission {
 class Router {
   public:
     Router(const protocol::Services& services, const HttpServerOptions& options,
-           OriginPolicy origins, BearerAuth auth, SessionStore& sessions, const Metrics& metrics,
-           const Readiness& readiness, Logger logger);
+           OriginPolicy origins, std::shared_ptr<const identity::Authenticator> auth,
+           SessionStore& sessions, const Metrics& metrics, const Readiness& readiness,
+           Logger logger);
 
     // Judges a request by its head alone: Host, Origin, headers that must not repeat, a known
     // path, and for /mcp the bearer token. A refusal is final: the connection answers it
     // without reading the body (nor inviting it with 100 Continue), so an unauthenticated
     // client cannot make the server buffer anything.
-    std::variant<Admission, Reply> screen(const RequestHead& head) const;
+    // `client` names the peer for the audit log of refusals.
+    std::variant<Admission, Reply, KeysNeeded> screen(const RequestHead& head,
+                                                      std::string_view client = "http") const;
+    // Fetches the issuer's keys (see KeysNeeded); `done` runs through `executor` afterwards.
+    void fetch_keys(boost::asio::any_io_executor executor, std::function<void()> done) const;
     // The whole request, whose head screen() admitted. `client` names the peer for the audit
     // log of stateless requests (its address).
     Action route(const Request& request, const Admission& admission,
@@ -106,11 +118,22 @@ class Router {
     Reply conclude_prepared(Dispatch& dispatch, protocol::PreparedReply reply);
 
   private:
-    Action route_mcp(const Request& request, const std::optional<Credential>& credential,
+    Action route_mcp(const Request& request, const identity::Caller& caller,
                      std::string_view client);
-    // `credential`: the valid bearer token presented, as its digest; none without auth.
     Action post(const Request& request, std::string_view version_header, std::string_view client,
-                const std::optional<Credential>& credential);
+                const identity::Caller& caller);
+    // 401, 403 or 503 for a refused authentication, with the challenge the client needs.
+    Reply refuse(const identity::Denial& denial) const;
+    // 403 insufficient_scope when the message calls a tool the token's scopes do not cover.
+    std::optional<Reply> scope_refusal(const boost::json::value& message,
+                                       const identity::Caller& caller,
+                                       std::string_view client) const;
+    // GET /.well-known/oauth-protected-resource[/mcp]: RFC 9728 metadata.
+    Reply protected_resource_metadata(const Request& request) const;
+    // The resource_metadata URL challenges point to.
+    std::string resource_metadata_url() const;
+    void audit_denial(std::string_view client, std::string_view principal, std::string_view outcome,
+                      std::string_view reason, std::string_view tool = {}) const;
     Reply end_session(const Request& request, const std::optional<Credential>& credential);
     Reply unsupported_version(std::string_view version) const;
     std::optional<Reply> modern_refusal(const Request& request, const boost::json::value& message,
@@ -129,7 +152,7 @@ class Router {
     const protocol::Services& services_;
     const HttpServerOptions& options_;
     const OriginPolicy origins_;
-    const BearerAuth auth_;
+    const std::shared_ptr<const identity::Authenticator> auth_;
     SessionStore& sessions_;
     const Metrics& metrics_;
     const Readiness& readiness_;

@@ -14,10 +14,17 @@
 #include <unordered_map>
 #include <vector>
 
+#include "identity/digest.hpp"
 #include "protocol/session.hpp"
-#include "transport/http/bearer_auth.hpp"
 
 namespace cmcp::transport::http {
+
+// What a session is bound to: the digest of its opener's identity (a static token, a principal,
+// an OAuth subject); see identity::Caller::owner.
+using Credential = identity::Digest;
+inline bool same_credential(const Credential& a, const Credential& b) {
+    return identity::same_digest(a, b);
+}
 
 // One Streamable HTTP session: its MCP session, the credential that opened it, and what idle
 // expiry and eviction need.

@@ -1,12 +1,12 @@
-// Pure pieces of the HTTP transport: media types, Host/Origin policy, bearer tokens, metrics,
+// Pure pieces of the HTTP transport: media types, Host/Origin policy, metrics,
 // SSE framing, the session store.
 #include <gtest/gtest.h>
 
 #include <thread>
 
+#include "identity/bearer_tokens.hpp"
 #include "test_client.hpp"
 #include "testing/fakes.hpp"
-#include "transport/http/bearer_auth.hpp"
 #include "transport/http/media_type.hpp"
 #include "transport/http/metrics.hpp"
 #include "transport/http/origin_policy.hpp"
@@ -74,32 +74,6 @@ TEST(OriginPolicy, Origins) {
                                "http://localhost.evil.com", "https://app.example.com:8443", ""}) {
         EXPECT_FALSE(policy.origin_allowed(origin)) << origin;
     }
-}
-
-TEST(BearerAuth, AnyOfSeveralTokens) {
-    const BearerAuth auth({"first-token", "second-token-which-is-longer"});
-    EXPECT_TRUE(auth.enabled());
-    EXPECT_EQ(auth.check("Bearer first-token"), BearerAuth::Verdict::ok);
-    EXPECT_EQ(auth.check("bearer second-token-which-is-longer"), BearerAuth::Verdict::ok);
-    EXPECT_EQ(auth.check("Bearer first-toke"), BearerAuth::Verdict::invalid);
-    EXPECT_EQ(auth.check("Bearer first-token-"), BearerAuth::Verdict::invalid);
-    EXPECT_EQ(auth.check("Basic Zmlyc3QtdG9rZW4="), BearerAuth::Verdict::invalid);
-    EXPECT_EQ(auth.check(""), BearerAuth::Verdict::missing);
-    EXPECT_EQ(auth.check("Bearer "), BearerAuth::Verdict::missing);
-    EXPECT_FALSE(BearerAuth({}).enabled());
-}
-
-TEST(BearerAuth, CredentialIsTheDigestOfTheTokenPresented) {
-    const BearerAuth auth({"first-token", "second-token"});
-    const auto first = auth.authenticate("Bearer first-token");
-    ASSERT_EQ(first.verdict, BearerAuth::Verdict::ok);
-    const auto again = auth.authenticate("bearer  first-token ");
-    ASSERT_EQ(again.verdict, BearerAuth::Verdict::ok);
-    EXPECT_TRUE(same_credential(first.credential, again.credential));
-    const auto second = auth.authenticate("Bearer second-token");
-    ASSERT_EQ(second.verdict, BearerAuth::Verdict::ok);
-    EXPECT_FALSE(same_credential(first.credential, second.credential));
-    EXPECT_EQ(auth.authenticate("Bearer third-token").verdict, BearerAuth::Verdict::invalid);
 }
 
 TEST(Metrics, PrometheusTextFormat) {
@@ -246,7 +220,7 @@ TEST_F(SessionStoreTest, EvictsTheLeastRecentlyUsedSessionThatIsNotBusy) {
 }
 
 TEST_F(SessionStoreTest, SessionsAreBoundToTheCredentialThatOpenedThem) {
-    const BearerAuth auth({"alice", "bob"});
+    const identity::BearerTokens auth({"alice", "bob"});
     const std::optional<Credential> alice = auth.authenticate("Bearer alice").credential;
     const std::optional<Credential> bob = auth.authenticate("Bearer bob").credential;
     SessionStore store(10, 1h, {});

@@ -27,9 +27,10 @@ ServerHarness::ServerHarness(HttpServerOptions options, Logger logger,
                     metrics.record_tool_call(tool, outcome, era, duration);
                 },
                 [this](const protocol::AuditRecord& record) {
-                    if (on_audit) {
+                    if (on_audit && record.event != "intent") {
                         on_audit(record);
                     }
+                    return true;
                 }},
       server_(std::make_unique<HttpServer>(services_, std::move(options), metrics, logger_)) {
     exit_code_ = std::async(std::launch::async, [this] { return server_->run(); }).share();

@@ -31,7 +31,7 @@ class ServerHarness {
 
     cmcp::testing::FakeUpstream upstream;
     Metrics metrics;
-    // Sees every audit record; set it before the first call.
+    // Every audit record but "intent" lines (written only with --audit-required).
     std::function<void(const protocol::AuditRecord&)> on_audit;
 
   private:
