@@ -461,11 +461,18 @@ Reply Sandbox::Impl::dispatch(const RecordedRequest& request) {
     return scw::unknown_route(request.method, request.path);
 }
 
+namespace {
+bool is_one_of(const std::string& value, const std::vector<std::string>& accepted) {
+    return std::find(accepted.begin(), accepted.end(), value) != accepted.end();
+}
+}  // namespace
+
 // Scaleway tells a malformed or missing key (invalid_argument) from an unknown one (not_found);
 // secret keys are UUIDs, so that is the line drawn here.
 void Sandbox::Impl::require_scaleway_key(const RecordedRequest& request) const {
     const std::string key = request.header("x-auth-token");
-    if (!key.empty() && key == options_.scaleway_secret_key) {
+    if (!key.empty() && (key == options_.scaleway_secret_key ||
+                         is_one_of(key, options_.other_scaleway_secret_keys))) {
         return;
     }
     reject(scw::denied_authentication(is_uuid(key) ? "not_found" : "invalid_argument"));
@@ -473,7 +480,8 @@ void Sandbox::Impl::require_scaleway_key(const RecordedRequest& request) const {
 
 void Sandbox::Impl::require_planetscale_authorization(const RecordedRequest& request) const {
     const std::string value = request.header("authorization");
-    if (!value.empty() && value == options_.planetscale_authorization) {
+    if (!value.empty() && (value == options_.planetscale_authorization ||
+                           is_one_of(value, options_.other_planetscale_authorizations))) {
         return;
     }
     reject(planetscale_error(401, "unauthorized", "Unauthorized"));

@@ -74,7 +74,11 @@ inline constexpr std::size_t kDefaultMaxObjectsPerCollection = 1'000;
 struct Options {
     std::string scaleway_secret_key;        // expected X-Auth-Token
     std::string planetscale_authorization;  // expected Authorization header value, exactly
-    bool demo_data = true;                  // seed a little data in every surface
+    // Further accepted credentials, for several tenants of one sandbox (each request recorded
+    // with the header it came with, so a test can tell whose it was).
+    std::vector<std::string> other_scaleway_secret_keys;
+    std::vector<std::string> other_planetscale_authorizations;
+    bool demo_data = true;  // seed a little data in every surface
     std::string host = "127.0.0.1";
     int port = 0;  // 0 = pick a free port
     // For tests that inspect requests(); off, requests() stays empty and nothing is kept.
