@@ -261,6 +261,8 @@ int run(const config::Config& config, Startup startup, const config::EnvLookup& 
         log_credentials(startup.credentials, logger);
     }
 
+    // The REST face routes every defined tool (403 for those not served), so it keeps them.
+    auto definitions = std::make_shared<const catalog::Definitions>(startup.definitions);
     const catalog::Catalog catalog(std::move(startup.definitions), catalog_options);
     logger->info("serving {} tools", catalog.tools().size());
     const auto own_credentials = std::make_shared<const upstream::CredentialSet>(
@@ -343,8 +345,8 @@ int run(const config::Config& config, Startup startup, const config::EnvLookup& 
     const int exit_code =
         config.mode == config::Mode::stdio
             ? serve_stdio(config, services, stop)
-            : serve_http(config, HttpIdentity{startup.auth_tokens, principals, issuer}, services,
-                         metrics, stop, logger);
+            : serve_http(config, HttpIdentity{startup.auth_tokens, principals, issuer},
+                         std::move(definitions), services, metrics, stop, logger);
     reload.clear();
     logger->info("stopped");
     return exit_code;

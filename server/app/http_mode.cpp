@@ -1,10 +1,14 @@
+#include <future>
+
 #include "app/modes.hpp"
+#include "catalog/definition_loader.hpp"
 #include "transport/http/http_server.hpp"
 #include "transport/http/metrics.hpp"
 
 namespace cmcp::app {
 
 int serve_http(const config::Config& config, HttpIdentity identity,
+               std::shared_ptr<const catalog::Definitions> definitions,
                const protocol::Services& services, transport::http::Metrics& metrics,
                StopHandle& stop, const Logger& logger) {
     const auto& settings = config.http;
@@ -35,12 +39,33 @@ int serve_http(const config::Config& config, HttpIdentity identity,
     options.io_threads = settings.io_threads;
     options.shutdown_grace = config.shutdown_grace;
     options.drain_period = settings.drain_period;
+    options.definitions = std::move(definitions);
+    options.rest = config.mode == config::Mode::rest;
 
     transport::http::HttpServer server(services, options, metrics, logger);
-    stop.attach([&server] { server.stop(); });
+    if (!settings.rest_host) {
+        stop.attach([&server] { server.stop(); });
+        const int exit_code = server.run();
+        stop.detach();
+        return exit_code;
+    }
+    // REST beside MCP: a second listener with its own I/O threads, the same services (catalog,
+    // upstream client, call limit, audit, metrics) and the same authentication.
+    auto rest_options = options;
+    rest_options.rest = true;
+    rest_options.host = *settings.rest_host;
+    rest_options.port = settings.rest_port;
+    transport::http::HttpServer rest_server(services, rest_options, metrics, logger);
+    stop.attach([&server, &rest_server] {
+        server.stop();
+        rest_server.stop();
+    });
+    auto rest_exit = std::async(std::launch::async, [&rest_server] { return rest_server.run(); });
     const int exit_code = server.run();
+    rest_server.stop();  // the MCP listener ended on its own (e.g. a fatal error)
+    const int rest_exit_code = rest_exit.get();
     stop.detach();
-    return exit_code;
+    return exit_code != 0 ? exit_code : rest_exit_code;
 }
 
 }  // namespace cmcp::app

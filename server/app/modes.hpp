@@ -13,6 +13,10 @@ namespace cmcp::transport::http {
 class Metrics;
 }
 
+namespace cmcp::catalog {
+struct Definitions;
+}
+
 namespace cmcp::identity {
 class PrincipalStore;
 class IssuerKeys;
@@ -34,8 +38,11 @@ struct HttpIdentity {
     std::shared_ptr<identity::IssuerKeys> issuer;
 };
 
-// Serves MCP over Streamable HTTP until a stop is requested. Returns the exit code.
+// Serves MCP over Streamable HTTP (`http`), the REST face beside it (--rest-listen), or the
+// REST face alone (`rest`) until a stop is requested. `definitions` are every defined tool,
+// for the REST face's routing. Returns the exit code.
 int serve_http(const config::Config& config, HttpIdentity identity,
+               std::shared_ptr<const catalog::Definitions> definitions,
                const protocol::Services& services, transport::http::Metrics& metrics,
                StopHandle& stop, const Logger& logger);
 

@@ -626,13 +626,34 @@ json::object make_call_result(const Tool& tool, const PreparedCall& call,
                               const upstream::Outcome& outcome, bool structured,
                               std::size_t max_result_bytes, const Logger& logger) {
     if (const auto* failure = std::get_if<upstream::Failure>(&outcome)) {
-        return error_result(failure->message);
+        auto result = error_result(failure->message);
+        mark_outcome(result, upstream::to_string(failure->kind));
+        return result;
     }
     const auto& response = std::get<upstream::Response>(outcome);
-    if (response.status >= 200 && response.status < 300) {
-        return success_result(tool, call, response, structured, max_result_bytes, logger);
+    const bool success = response.status >= 200 && response.status < 300;
+    auto result = success
+                      ? success_result(tool, call, response, structured, max_result_bytes, logger)
+                      : vendor_error_result(tool, call, response);
+    mark_outcome(result,
+                 !success                     ? "vendor_error"
+                 : result.contains("isError") ? "result_unusable"
+                                              : "ok",
+                 response.status);
+    return result;
+}
+
+void mark_outcome(json::object& result, std::string_view outcome,
+                  std::optional<int> upstream_status) {
+    json::object facts{{"outcome", outcome}};
+    if (upstream_status) {
+        facts["upstream_status"] = *upstream_status;
     }
-    return vendor_error_result(tool, call, response);
+    auto& meta = result["_meta"];
+    if (!meta.is_object()) {
+        meta = json::object();
+    }
+    meta.get_object()[kOutcomeMetaKey] = std::move(facts);
 }
 
 }  // namespace cmcp::catalog

@@ -2,7 +2,9 @@
 
 #include <boost/json/object.hpp>
 #include <cstddef>
+#include <optional>
 #include <string>
+#include <string_view>
 
 #include "catalog/catalog.hpp"
 #include "support/logging.hpp"
@@ -22,6 +24,14 @@ namespace cmcp::catalog {
 boost::json::object make_call_result(const Tool& tool, const PreparedCall& call,
                                      const upstream::Outcome& outcome, bool structured,
                                      std::size_t max_result_bytes, const Logger& logger);
+
+// Where a CallToolResult's _meta says what became of the call, for faces that answer in other
+// terms than MCP (the REST face's status codes): {"outcome": ok | vendor_error |
+// result_unusable | invalid_arguments | busy | refused | <upstream failure kind>,
+// "upstream_status": the vendor's HTTP status when it answered}.
+inline constexpr std::string_view kOutcomeMetaKey = "credentials-mcp/call";
+void mark_outcome(boost::json::object& result, std::string_view outcome,
+                  std::optional<int> upstream_status = std::nullopt);
 
 // A CallToolResult with isError true and one text block.
 boost::json::object error_result(std::string text);

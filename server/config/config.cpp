@@ -61,20 +61,34 @@ std::optional<std::string> duration_option(const std::string& value, std::string
     return problem;
 }
 
-std::optional<std::string> read_listen(Config& config, const std::string& value) {
+std::optional<std::string> read_address(const std::string& value, std::string_view option,
+                                        std::string& host, unsigned short& port) {
     const auto colon = value.rfind(':');
     if (colon == std::string::npos || colon == 0) {
-        return "--listen takes HOST:PORT, e.g. 127.0.0.1:9090 or [::1]:9090";
+        return std::string(option) + " takes HOST:PORT, e.g. 127.0.0.1:9090 or [::1]:9090";
     }
-    std::string host = value.substr(0, colon);
-    if (host.size() >= 2 && host.front() == '[' && host.back() == ']') {
-        host = host.substr(1, host.size() - 2);
+    std::string name = value.substr(0, colon);
+    if (name.size() >= 2 && name.front() == '[' && name.back() == ']') {
+        name = name.substr(1, name.size() - 2);
     }
-    if (auto error = number_option<unsigned short>(value.substr(colon + 1), "--listen port", 0,
-                                                   65535, config.http.port)) {
+    if (auto error = number_option<unsigned short>(value.substr(colon + 1),
+                                                   std::string(option) + " port", 0, 65535, port)) {
         return error;
     }
-    config.http.host = host;
+    host = name;
+    return std::nullopt;
+}
+
+std::optional<std::string> read_listen(Config& config, const std::string& value) {
+    return read_address(value, "--listen", config.http.host, config.http.port);
+}
+
+std::optional<std::string> read_rest_listen(Config& config, const std::string& value) {
+    std::string host;
+    if (auto error = read_address(value, "--rest-listen", host, config.http.rest_port)) {
+        return error;
+    }
+    config.http.rest_host = host;
     return std::nullopt;
 }
 
@@ -114,6 +128,7 @@ constexpr Option kOptions[] = {
     {"--toolsets", true, [](Config& c, const std::string& v) -> std::optional<std::string> { c.toolsets = split_list(v); return std::nullopt; }},
     {"--tools", true, [](Config& c, const std::string& v) -> std::optional<std::string> { c.tools = split_list(v); return std::nullopt; }},
     {"--exclude-tools", true, [](Config& c, const std::string& v) -> std::optional<std::string> { c.exclude_tools = split_list(v); return std::nullopt; }},
+    {"--rest-listen", true, [](Config& c, const std::string& v) { return read_rest_listen(c, v); }},
     {"--audit-log", true, [](Config& c, const std::string& v) -> std::optional<std::string> { c.audit_sinks.push_back("file:" + v); return std::nullopt; }},
     {"--audit-sink", true, [](Config& c, const std::string& v) { return add_audit_sink(c, v); }},
     {"--audit-required", false, [](Config& c, const std::string&) -> std::optional<std::string> { c.audit_required = true; return std::nullopt; }},
@@ -177,13 +192,15 @@ class Parser {
             if (arg == "--version" || arg == "version") {
                 return ShowVersion{};
             }
-            if (arg == "stdio" || arg == "http" || arg == "tools" || arg == "sandbox") {
+            if (arg == "stdio" || arg == "http" || arg == "rest" || arg == "tools" ||
+                arg == "sandbox") {
                 if (mode_seen) {
-                    return ConfigError{"give one command: stdio, http, tools or sandbox"};
+                    return ConfigError{"give one command: stdio, http, rest, tools or sandbox"};
                 }
                 mode_seen = true;
                 config_.mode = arg == "stdio"   ? Mode::stdio
                                : arg == "http"  ? Mode::http
+                               : arg == "rest"  ? Mode::rest
                                : arg == "tools" ? Mode::tools
                                                 : Mode::sandbox;
                 continue;
@@ -198,8 +215,13 @@ class Parser {
         }
         if (!mode_seen) {
             return ConfigError{
-                "missing command: run `credentials-mcp stdio`, `credentials-mcp "
-                "http`, `credentials-mcp tools` or `credentials-mcp sandbox`"};
+                "missing command: run `credentials-mcp stdio`, `credentials-mcp http`, "
+                "`credentials-mcp rest`, `credentials-mcp tools` or `credentials-mcp sandbox`"};
+        }
+        // The REST face alone listens where the seeds put it unless told otherwise.
+        if (config_.mode == Mode::rest &&
+            std::find(args_.begin(), args_.end(), "--listen") == args_.end()) {
+            config_.http.port = 8080;
         }
         if (auto error = check_exposure()) {
             return ConfigError{std::move(*error)};
@@ -215,12 +237,15 @@ class Parser {
     // deliberate choice.
     std::optional<std::string> check_exposure() const {
         const auto& http = config_.http;
-        if (config_.mode != Mode::http || is_loopback_host(http.host) ||
-            !http.auth_tokens.empty() || http.auth_token_file || http.principals_file ||
-            http.oauth_issuer || http.allow_unauthenticated_remote) {
+        const bool served = config_.mode == Mode::http || config_.mode == Mode::rest;
+        const bool remote =
+            !is_loopback_host(http.host) || (http.rest_host && !is_loopback_host(*http.rest_host));
+        if (!served || !remote || !http.auth_tokens.empty() || http.auth_token_file ||
+            http.principals_file || http.oauth_issuer || http.allow_unauthenticated_remote) {
             return std::nullopt;
         }
-        return "refusing to listen on " + http.host +
+        return "refusing to listen on " +
+               (is_loopback_host(http.host) ? *http.rest_host : http.host) +
                " without authentication: set CREDENTIALS_MCP_AUTH_TOKENS or --auth-token-file, "
                "or --principals, or --oauth-issuer, or pass --allow-unauthenticated to accept "
                "the risk";
@@ -230,10 +255,15 @@ class Parser {
     std::optional<std::string> check_combinations() const {
         const auto& http = config_.http;
         const bool identity = http.principals_file || http.oauth_issuer;
-        if (identity && config_.mode != Mode::http) {
+        if (identity && config_.mode != Mode::http && config_.mode != Mode::rest) {
             return std::string(
-                "--principals and --oauth-issuer apply to `http` only: over stdio "
+                "--principals and --oauth-issuer apply to `http` and `rest` only: over stdio "
                 "the server acts with the credentials of its environment");
+        }
+        if (http.rest_host && config_.mode != Mode::http) {
+            return std::string(
+                "--rest-listen applies to `http` (REST beside MCP); `rest` serves REST alone "
+                "on --listen");
         }
         if (http.principals_file && (!http.auth_tokens.empty() || http.auth_token_file)) {
             return std::string(

@@ -18,13 +18,18 @@ namespace cmcp::config {
 // stdio and http serve MCP; tools prints the table of tools the flags select, for operators;
 // sandbox serves only the upstream simulator (benchmarks and demos that need it as its own
 // process, with the MCP server pointed at it through SCALEWAY_API_URL / PLANETSCALE_API_URL).
-enum class Mode { stdio, http, tools, sandbox };
+// rest serves the REST face (/v1/...) alone; http serves MCP, and the REST face beside it with
+// --rest-listen.
+enum class Mode { stdio, http, rest, tools, sandbox };
 
 // Streamable HTTP settings (credentials-mcp http ...); host and port also serve `sandbox`.
 struct HttpSettings {
     std::string host = "127.0.0.1";
     unsigned short port = 9090;
     bool stateless = false;
+    // --rest-listen: where `http` also serves the REST face; unset: MCP only.
+    std::optional<std::string> rest_host;
+    unsigned short rest_port = 8080;
     std::vector<std::string> auth_tokens;        // static bearer tokens; several allow rotation
     std::optional<std::string> auth_token_file;  // more tokens, one per line, read at start-up
     // --principals: who may call, with which upstream credentials and tools (reloaded on

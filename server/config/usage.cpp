@@ -10,6 +10,7 @@ service tokens (23 tools).
 Usage:
   credentials-mcp stdio [options]   MCP over stdin/stdout (Claude Desktop, Claude Code, VS Code, Cursor)
   credentials-mcp http  [options]   MCP over Streamable HTTP at http://HOST:PORT/mcp
+  credentials-mcp rest  [options]   The same tools as plain REST at http://HOST:PORT/v1/...
   credentials-mcp tools [options]   Print the tools the options select (name, toolset, hints)
   credentials-mcp sandbox [--listen HOST:PORT]
                                     Serve only the upstream simulator (what --sandbox embeds) at
@@ -67,10 +68,13 @@ Behaviour (both modes):
   --max-attempts N         Attempts for idempotent calls on 429/502/503/504/connection errors
                            (default 4, exponential backoff with jitter).
 
-HTTP mode:
+HTTP mode (`http`: MCP; `rest`: the REST face alone, default 127.0.0.1:8080):
   --listen HOST:PORT       Address to serve (default 127.0.0.1:9090); /mcp, /healthz (alive),
                            /readyz (ready for traffic), /metrics. Also the address of
                            `sandbox` (port 0: any free port).
+  --rest-listen HOST:PORT  With `http`, also serve the REST face there: one resource per
+                           tool, /v1 + the vendor's path and method, RFC 9457 problems,
+                           /v1/openapi.json (OpenAPI 3.1). Same auth, tools and audit.
   --stateless              No sessions: every request is self-contained (for load balancers).
   --auth-token-file PATH   Accepted bearer tokens, one per line.     Env CREDENTIALS_MCP_AUTH_TOKEN_FILE
                            Env CREDENTIALS_MCP_AUTH_TOKENS takes a comma-separated list.

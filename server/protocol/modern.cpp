@@ -106,7 +106,11 @@ void stamp_result(json::object& result, const json::object& server_info,
         result["ttlMs"] = cache->ttl_ms;
         result["cacheScope"] = cache->shared ? "public" : "private";
     }
-    result["_meta"] = json::object{{kServerInfoKey, server_info}};
+    auto& meta = result["_meta"];
+    if (!meta.is_object()) {
+        meta = json::object();
+    }
+    meta.get_object()[kServerInfoKey] = server_info;
 }
 
 std::string stamp_text(const json::object& server_info, std::optional<CacheHint> cache) {

@@ -614,8 +614,9 @@ void Session::call_tool(const json::value& id, const json::object& params,
         }
         audit(*tool, *arguments, subject, std::nullopt, false, std::chrono::milliseconds(0),
               "invalid_arguments");
-        exchange->finish(
-            result_message(id, catalog::error_result(std::move(*problem)), modern.has_value()));
+        auto result = catalog::error_result(std::move(*problem));
+        catalog::mark_outcome(result, "invalid_arguments");
+        exchange->finish(result_message(id, std::move(result), modern.has_value()));
         return;
     }
     auto& ready = std::get<catalog::PreparedCall>(prepared);
@@ -642,30 +643,23 @@ void Session::call_tool(const json::value& id, const json::object& params,
         }
         audit(*tool, call->prepared.arguments, call->audit_subject, std::nullopt, false,
               std::chrono::milliseconds(0), "busy");
-        complete_call(
-            *call,
-            result_message(
-                id,
-                catalog::error_result("The server is at capacity (too many tool calls in flight); "
-                                      "nothing was sent upstream. Call the tool again shortly."),
-                modern.has_value()),
-            "busy");
+        auto result = catalog::error_result(
+            "The server is at capacity (too many tool calls in flight); "
+            "nothing was sent upstream. Call the tool again shortly.");
+        catalog::mark_outcome(result, "busy");
+        complete_call(*call, result_message(id, std::move(result), modern.has_value()), "busy");
         return;
     }
     if (!tool->definition.annotations.read_only &&
         !audit(*tool, call->prepared.arguments, call->audit_subject, std::nullopt, false,
                std::chrono::milliseconds(0), "started", "intent")) {
         services_.calls.release();
-        complete_call(
-            *call,
-            result_message(
-                id,
-                catalog::error_result("Refused: the audit log cannot be written, and this server "
-                                      "requires every change to be audited (--audit-required). "
-                                      "Nothing was sent upstream. Read-only tools still work; the "
-                                      "server's operator must fix the audit sink."),
-                modern.has_value()),
-            "refused");
+        auto result = catalog::error_result(
+            "Refused: the audit log cannot be written, and this server requires every change "
+            "to be audited (--audit-required). Nothing was sent upstream. Read-only tools "
+            "still work; the server's operator must fix the audit sink.");
+        catalog::mark_outcome(result, "refused");
+        complete_call(*call, result_message(id, std::move(result), modern.has_value()), "refused");
         return;
     }
     // On the transport's executor, with a cancellation slot that cancel_call() signals.

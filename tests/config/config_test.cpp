@@ -76,6 +76,25 @@ TEST(Config, FlagsOverrideEnvironment) {
               (std::vector<std::string>{"file:/a"}));
 }
 
+TEST(Config, RestFaceAloneOrBesideMcp) {
+    const auto alone = ok({"rest"});
+    EXPECT_EQ(alone.mode, Mode::rest);
+    EXPECT_EQ(alone.http.port, 8080);
+    EXPECT_EQ(ok({"rest", "--listen", "127.0.0.1:9999"}).http.port, 9999);
+    const auto beside = ok({"http", "--rest-listen", "127.0.0.1:8081"});
+    EXPECT_EQ(beside.http.port, 9090);
+    ASSERT_TRUE(beside.http.rest_host);
+    EXPECT_EQ(*beside.http.rest_host, "127.0.0.1");
+    EXPECT_EQ(beside.http.rest_port, 8081);
+    EXPECT_NE(error_of({"stdio", "--rest-listen", "127.0.0.1:8081"}).find("--rest-listen"),
+              std::string::npos);
+    // A REST face beyond loopback needs authentication like MCP does.
+    EXPECT_NE(error_of({"http", "--rest-listen", "0.0.0.0:8080"}).find("without authentication"),
+              std::string::npos);
+    EXPECT_NE(error_of({"rest", "--listen", "0.0.0.0:8080"}).find("without authentication"),
+              std::string::npos);
+}
+
 TEST(Config, AuditLogAndResultLimit) {
     EXPECT_EQ(ok({"stdio", "--audit-log", "/var/log/mcp.jsonl"}).audit_sinks,
               (std::vector<std::string>{"file:/var/log/mcp.jsonl"}));

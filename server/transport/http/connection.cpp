@@ -721,6 +721,7 @@ void Connection::on_stream_end(beast::error_code ec, std::size_t /*bytes*/) {
 void Connection::send_reply(Reply reply) {
     phase_ = Phase::writing;
     auto& response = reply.response;
+    context_.router.shape(response);
     response.version(11);
     response.keep_alive(reusable());
     const bool keep_alive = response.keep_alive();

@@ -6,6 +6,10 @@
 #include <string>
 #include <vector>
 
+namespace cmcp::catalog {
+struct Definitions;
+}  // namespace cmcp::catalog
+
 namespace cmcp::identity {
 class PrincipalStore;
 class IssuerKeys;
@@ -17,6 +21,11 @@ struct HttpServerOptions {
     std::string host = "127.0.0.1";
     unsigned short port = 9090;  // 0 = any free port (tests)
     bool stateless = false;
+    // The REST face (/v1/<vendor path>, /v1/openapi.json) instead of MCP (/mcp) on this
+    // listener. `definitions` are every defined tool, served or not, so that a tool this
+    // server does not offer answers 403 rather than 404; null: the served ones.
+    bool rest = false;
+    std::shared_ptr<const catalog::Definitions> definitions;
     std::vector<std::string> auth_tokens;  // accepted static bearer tokens; empty = no auth
     // Principals (--principals) and the OAuth issuer (--oauth-issuer); null when not used.
     std::shared_ptr<const identity::PrincipalStore> principals;

@@ -160,8 +160,13 @@ HttpServer::Core::Core(const protocol::Services& services, HttpServerOptions opt
     context_.emplace(ConnectionContext{*router_, metrics_, logger_, options_, connections_,
                                        next_stream_, readiness_});
     metrics_.set_live_sessions(0);
-    logger_->info("listening on http://{}:{}/mcp ({}, {})", options_.host, port_,
-                  options_.stateless ? "stateless" : "sessions", auth_mode);
+    if (options_.rest) {
+        logger_->info("REST listening on http://{}:{}/v1 (document: /v1/openapi.json, {})",
+                      options_.host, port_, auth_mode);
+    } else {
+        logger_->info("listening on http://{}:{}/mcp ({}, {})", options_.host, port_,
+                      options_.stateless ? "stateless" : "sessions", auth_mode);
+    }
 }
 
 int HttpServer::Core::run() {

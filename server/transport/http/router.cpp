@@ -13,6 +13,7 @@
 #include "support/random.hpp"
 #include "support/text.hpp"
 #include "transport/http/media_type.hpp"
+#include "transport/rest/openapi.hpp"
 
 namespace cmcp::transport::http {
 
@@ -299,7 +300,20 @@ Router::Router(const protocol::Services& services, const HttpServerOptions& opti
       sessions_(sessions),
       metrics_(metrics),
       readiness_(readiness),
-      logger_(std::move(logger)) {}
+      logger_(std::move(logger)) {
+    if (options_.rest) {
+        auto definitions = options_.definitions;
+        if (!definitions) {
+            catalog::Definitions served;
+            served.toolsets = services_.catalog.toolsets();
+            for (const auto& tool : services_.catalog.tools()) {
+                served.tools.push_back(tool.definition);
+            }
+            definitions = std::make_shared<const catalog::Definitions>(std::move(served));
+        }
+        rest_api_ = std::make_shared<const rest::RestApi>(std::move(definitions));
+    }
+}
 
 std::variant<catalog::Narrowing, std::string> Router::narrowing_from_headers(
     const RequestHead& request) const {
@@ -376,8 +390,14 @@ std::variant<Admission, Reply, KeysNeeded> Router::screen(const RequestHead& hea
     if (auth_->oauth() && (path == kMetadataPath || path == std::string(kMetadataPath) + "/mcp")) {
         return Admission{};  // what a client reads to learn how to authenticate
     }
-    if (path != kMcpPath) {
-        return reject(error_response(status::not_found, "Not Found: the MCP endpoint is /mcp"),
+    if (options_.rest && path == rest::kDocumentPath) {
+        return Admission{};  // describes the API, holds nothing a caller could misuse
+    }
+    if (options_.rest ? !path.starts_with(std::string(rest::kPrefix) + "/") : path != kMcpPath) {
+        return reject(error_response(status::not_found,
+                                     options_.rest ? "Not Found: REST resources are under /v1/ "
+                                                     "(see /v1/openapi.json)"
+                                                   : "Not Found: the MCP endpoint is /mcp"),
                       "unknown path");
     }
     auto authentication = auth_->authenticate(head[field::authorization]);
@@ -583,7 +603,141 @@ Action Router::route(const Request& request, const Admission& admission, std::st
     if (path_of(request.target()).starts_with(kMetadataPath)) {
         return protected_resource_metadata(request);
     }
+    if (options_.rest) {
+        if (path == rest::kDocumentPath) {
+            return openapi(request);
+        }
+        return route_rest(request, admission.caller, client);
+    }
     return route_mcp(request, admission.caller, client);
+}
+
+std::optional<protocol::Acting> Router::acting_of(const identity::Caller& caller) {
+    if (caller.principal == nullptr && caller.tool_classes == identity::kAllToolClasses &&
+        caller.name.empty()) {
+        return std::nullopt;
+    }
+    protocol::Acting acting;
+    acting.principal = caller.name;
+    if (caller.principal != nullptr) {
+        acting.catalog = caller.principal->catalog;
+        acting.credentials = caller.principal->credentials;
+    }
+    acting.tool_classes = caller.tool_classes;
+    return acting;
+}
+
+Reply Router::openapi(const Request& request) const {
+    if (request.method() != beast_http::verb::get) {
+        return method_not_allowed("GET");
+    }
+    rest::DocumentOptions document;
+    const auto host = request[field::host];
+    document.server_url =
+        "http://" +
+        (host.empty() ? options_.host + ":" + std::to_string(options_.port) : std::string(host));
+    document.version = services_.identity.version;
+    document.bearer = auth_->enabled();
+    if (auth_->oauth()) {
+        document.oauth_issuer = auth_->token_policy().issuer;
+    }
+    return Reply{make_response(status::ok,
+                               json::serialize(rest::openapi_document(services_.catalog, document)),
+                               "application/json"),
+                 "", ""};
+}
+
+Action Router::route_rest(const Request& request, const identity::Caller& caller,
+                          std::string_view client) {
+    const std::string_view target = request.target();
+    const auto path = path_of(target);
+    const auto question = target.find('?');
+    const auto query =
+        question == std::string_view::npos ? std::string_view() : target.substr(question + 1);
+    const auto found = rest_api_->match(request.method_string(), path);
+    const auto refuse_with = [&](rest::Answer answer, std::string why) {
+        auto response = make_response(static_cast<status>(answer.status), std::move(answer.body),
+                                      answer.content_type);
+        return reject(std::move(response), std::move(why));
+    };
+    if (std::holds_alternative<rest::NoResource>(found)) {
+        return refuse_with(rest::problem(404, "no-resource", "",
+                                         "no REST resource at this path; "
+                                         "see /v1/openapi.json",
+                                         path),
+                           "unknown REST path");
+    }
+    if (const auto* wrong = std::get_if<rest::WrongMethod>(&found)) {
+        auto reply = refuse_with(rest::problem(405, "method-not-allowed", "",
+                                               "this resource takes " + wrong->allow + ", not " +
+                                                   std::string(request.method_string()),
+                                               path),
+                                 "wrong method for a REST resource");
+        reply.response.set(field::allow, wrong->allow);
+        return reply;
+    }
+    const auto& matched = std::get<rest::Matched>(found);
+    const auto& tool = matched.tool->name;
+    if (!request.body().empty() && !is_json_content_type(request[field::content_type])) {
+        return refuse_with(rest::problem(415, "unsupported-media-type", "",
+                                         "the request body must be application/json", path),
+                           "REST body is not JSON");
+    }
+    auto arguments = rest_api_->arguments(matched, query, request.body());
+    if (auto* problem = std::get_if<std::string>(&arguments)) {
+        return refuse_with(rest::problem(400, "invalid-arguments", "Invalid arguments", *problem,
+                                         path, {{"tool", tool}}),
+                           "unreadable REST arguments");
+    }
+    Dispatch dispatch;
+    dispatch.expects_response = true;
+    auto narrowing = narrowing_from_headers(request);
+    if (auto* refused = std::get_if<std::string>(&narrowing)) {
+        return refuse_with(rest::problem(400, "bad-header", "", *refused, path),
+                           "bad X-MCP-* tool header");
+    }
+    dispatch.narrowing = std::get<catalog::Narrowing>(std::move(narrowing));
+    json::value message = json::object{
+        {"jsonrpc", "2.0"},
+        {"id", 1},
+        {"method", "tools/call"},
+        {"params", {{"name", tool}, {"arguments", std::move(std::get<json::object>(arguments))}}}};
+    if (auto refusal = scope_refusal(message, caller, client)) {
+        return std::move(*refusal);
+    }
+    dispatch.acting = acting_of(caller);
+    protocol::SessionOptions session_options;
+    session_options.require_initialize = false;
+    session_options.protocol_version = std::string(protocol::kLatestVersion);
+    session_options.client = "rest " + std::string(client);
+    dispatch.session = protocol::Session::create(services_, std::move(session_options));
+    dispatch.message = std::move(message);
+    dispatch.rest_tool = tool;
+    dispatch.rest_instance = std::string(path);
+    return dispatch;
+}
+
+void Router::shape(Response& response) const {
+    if (!options_.rest || response.result_int() < 400 ||
+        response[field::content_type] != "application/json") {
+        return;
+    }
+    json::error_code ec;
+    const auto body = json::parse(response.body(), ec);
+    const auto* object = body.if_object();
+    const auto* error = object != nullptr ? object->if_contains("error") : nullptr;
+    const auto* text = error != nullptr && error->is_object()
+                           ? error->get_object().if_contains("message")
+                           : nullptr;
+    if (ec || text == nullptr || !text->is_string()) {
+        return;
+    }
+    auto answer =
+        rest::problem(response.result_int(), "http-" + std::to_string(response.result_int()), "",
+                      text->get_string(), "");
+    response.set(field::content_type, answer.content_type);
+    response.body() = std::move(answer.body);
+    response.prepare_payload();
 }
 
 Action Router::route_mcp(const Request& request, const identity::Caller& caller,
@@ -657,17 +811,7 @@ Action Router::post(const Request& request, std::string_view version_header,
     if (auto refusal = scope_refusal(*message, caller, client)) {
         return std::move(*refusal);
     }
-    if (caller.principal != nullptr || caller.tool_classes != identity::kAllToolClasses ||
-        !caller.name.empty()) {
-        protocol::Acting acting;
-        acting.principal = caller.name;
-        if (caller.principal != nullptr) {
-            acting.catalog = caller.principal->catalog;
-            acting.credentials = caller.principal->credentials;
-        }
-        acting.tool_classes = caller.tool_classes;
-        dispatch.acting = std::move(acting);
-    }
+    dispatch.acting = acting_of(caller);
     if (protocol::modern::claims_modern(*message)) {
         // Served on its own, whatever the mode: the revision has no sessions, and an
         // Mcp-Session-Id it carries is ignored.
@@ -768,6 +912,17 @@ Reply Router::end_session(const Request& request, const std::optional<Credential
 Reply Router::conclude(Dispatch& dispatch, std::optional<json::value> reply) {
     Reply out;
     out.session_id = dispatch.session_id;
+    if (!dispatch.rest_tool.empty()) {
+        auto answer = rest::answer_of(reply.value_or(json::value()), dispatch.rest_tool,
+                                      dispatch.rest_instance);
+        const bool busy = answer.status == 503;
+        out.response = make_response(static_cast<status>(answer.status), std::move(answer.body),
+                                     answer.content_type);
+        if (busy) {
+            out.response.set(field::retry_after, kBusyRetryAfterSeconds);
+        }
+        return out;
+    }
     if (!reply) {
         // No response owed (notifications, client responses) is 202. A request that got none
         // (cancelled) still needs an event stream by the spec: an empty one that just ends.

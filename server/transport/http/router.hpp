@@ -21,6 +21,7 @@
 #include "transport/http/prepared_body.hpp"
 #include "transport/http/readiness.hpp"
 #include "transport/http/session_store.hpp"
+#include "transport/rest/rest_api.hpp"
 
 namespace cmcp::transport::http {
 
@@ -65,6 +66,9 @@ struct Dispatch {
     catalog::Narrowing narrowing;
     // Who the request acts as (principal, OAuth scopes); unset: the server's own.
     std::optional<protocol::Acting> acting;
+    // A REST request: its tool and path; the reply becomes a REST answer.
+    std::string rest_tool;
+    std::string rest_instance;
     protocol::RequestScope scope(boost::asio::any_io_executor executor) const {
         return {narrowing.empty() ? nullptr : &narrowing, std::move(executor),
                 acting ? &*acting : nullptr};
@@ -113,11 +117,19 @@ class Router {
     // The answer to a Dispatch that sent no notifications (so nothing is on the wire yet).
     // `reply` is what the session finished with. Registers a new session on initialize success.
     Reply conclude(Dispatch& dispatch, std::optional<boost::json::value> reply);
+    // In the REST face, a refusal's JSON-RPC error body becomes an RFC 9457 problem (same
+    // status and headers); nothing changes in the MCP face.
+    void shape(Response& response) const;
+    bool rest() const { return options_.rest; }
     // The same for a reply the session prepared (the cached tools/list answer): sent as it is,
     // gzip-compressed (from a form compressed once) when the client accepts that.
     Reply conclude_prepared(Dispatch& dispatch, protocol::PreparedReply reply);
 
   private:
+    Action route_rest(const Request& request, const identity::Caller& caller,
+                      std::string_view client);
+    Reply openapi(const Request& request) const;
+    static std::optional<protocol::Acting> acting_of(const identity::Caller& caller);
     Action route_mcp(const Request& request, const identity::Caller& caller,
                      std::string_view client);
     Action post(const Request& request, std::string_view version_header, std::string_view client,
@@ -157,6 +169,7 @@ class Router {
     const Metrics& metrics_;
     const Readiness& readiness_;
     Logger logger_;
+    std::shared_ptr<const rest::RestApi> rest_api_;  // the REST face only
 
     // Keyed by the prepared reply's constant pieces; each entry keeps its body alive, so a key
     // is never reused for other text.
