@@ -99,7 +99,7 @@ std::optional<NameLookup> take_answer(Pending& pending) {
 
 }  // namespace
 
-net::awaitable<NameLookup> look_up(const std::string& host, std::uint16_t port,
+net::awaitable<NameLookup> look_up(std::string host, std::uint16_t port,
                                    std::chrono::steady_clock::time_point deadline) {
     NameLookup lookup;
     const auto service = std::to_string(port);

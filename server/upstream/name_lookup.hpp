@@ -24,7 +24,7 @@ struct NameLookup {
 // Here each lookup runs on a short-lived thread of its own and signals an eventfd; the waiting
 // coroutine leaves at `deadline` or when cancelled, and a lookup that outlives its waiter
 // finishes alone and frees what it found. An address literal is not looked up at all.
-boost::asio::awaitable<NameLookup> look_up(const std::string& host, std::uint16_t port,
+boost::asio::awaitable<NameLookup> look_up(std::string host, std::uint16_t port,
                                            std::chrono::steady_clock::time_point deadline);
 
 // The lookups running for one io_context, as a service of it: a resolver whose servers drop
