@@ -172,8 +172,9 @@ std::size_t Session::calls_in_flight() const {
 
 bool Session::wait_idle(std::chrono::steady_clock::time_point deadline) const {
     std::unique_lock lock(mutex_);
-    return idle_.wait_until(lock, deadline,
-                            [this] { return calls_.empty() && replies_in_progress_ == 0; });
+    return idle_.wait_until(lock, deadline, [this] {
+        return calls_.empty() && replies_in_progress_ == 0 && coroutines_ == 0;
+    });
 }
 
 void Session::cancel_all(CancelReason reason) {
@@ -665,11 +666,20 @@ void Session::call_tool(const json::value& id, const json::object& params,
     // On the transport's executor, with a cancellation slot that cancel_call() signals.
     // The handler holds the call: its cancellation signal must outlive the coroutine, whose
     // slot co_spawn clears only after the coroutine has ended.
+    {
+        std::lock_guard lock(mutex_);
+        ++coroutines_;
+    }
     net::co_spawn(
         scope.executor, run_call(call),
         net::bind_cancellation_slot(call->cancellation.slot(),
                                     [self = shared_from_this(), call](const std::exception_ptr&) {
                                         self->services_.calls.release();
+                                        {
+                                            std::lock_guard lock(self->mutex_);
+                                            --self->coroutines_;
+                                        }
+                                        self->idle_.notify_all();
                                     }));
 }
 

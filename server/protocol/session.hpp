@@ -120,8 +120,9 @@ class Session : public std::enable_shared_from_this<Session> {
     std::size_t calls_in_flight() const;
     // Stops every call in flight; their exchanges finish without a response.
     void cancel_all(CancelReason reason = CancelReason::session_ended);
-    // True once every call has been answered (its exchange finished) or cancelled, so a
-    // transport may be torn down; false if the deadline passed first.
+    // True once every call has been answered (its exchange finished) or cancelled and its
+    // coroutine has ended (its call slot given back), so a transport and the Services may be
+    // torn down; false if the deadline passed first.
     bool wait_idle(std::chrono::steady_clock::time_point deadline) const;
 
   private:
@@ -199,6 +200,9 @@ class Session : public std::enable_shared_from_this<Session> {
     LogLevel client_log_level_;
     std::map<std::string, std::shared_ptr<Call>> calls_;  // in flight, by id_key
     std::size_t replies_in_progress_ = 0;                 // finished calls still writing
+    // Coroutines whose completion (which touches services_) has yet to run; a call answered
+    // by cancel_call() may still be running.
+    std::size_t coroutines_ = 0;
 };
 
 }  // namespace cmcp::protocol

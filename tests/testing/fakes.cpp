@@ -197,9 +197,14 @@ PendingSend::~PendingSend() {
 }
 
 void PendingSend::cancel() {
-    auto state = state_;
-    state->control->cancel();
-    net::post(state->ioc, [state] { state->cancellation.emit(net::cancellation_type::terminal); });
+    state_->control->cancel();
+    // Weak: once the send is over nothing runs this, and a strong reference left queued in
+    // the state's own io_context would keep the state alive for ever.
+    net::post(state_->ioc, [weak = std::weak_ptr<State>(state_)] {
+        if (const auto state = weak.lock()) {
+            state->cancellation.emit(net::cancellation_type::terminal);
+        }
+    });
 }
 
 std::optional<upstream::Outcome> PendingSend::wait(std::chrono::milliseconds timeout) {
