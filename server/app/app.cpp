@@ -121,9 +121,10 @@ catalog::ToolSelection selection_of(const config::Config& config) {
 std::variant<Startup, std::string> prepare(const config::Config& config,
                                            const config::EnvLookup& env) {
     Startup startup;
-    startup.definitions = catalog::load_definitions(catalog::embedded_assets());
+    startup.definitions = std::make_shared<const catalog::Definitions>(
+        catalog::load_definitions(catalog::embedded_assets()));
     if (auto problem = catalog::unknown_name(selection_of(config),
-                                             catalog::known_names(startup.definitions))) {
+                                             catalog::known_names(*startup.definitions))) {
         return *problem;
     }
     for (const auto& spec : config.audit_sinks) {
@@ -170,7 +171,7 @@ std::variant<Startup, std::string> prepare(const config::Config& config,
     }
     if (config.http.principals_file) {
         auto& context = startup.principals_context;
-        context.definitions = std::make_shared<const catalog::Definitions>(startup.definitions);
+        context.definitions = startup.definitions;
         context.server = catalog_options_of(config);
         context.getenv = env;
         context.read_file = identity::read_whole_file;
@@ -190,7 +191,7 @@ std::variant<Startup, std::string> prepare(const config::Config& config,
 std::string tools_table(const config::Config& config, const Startup& startup) {
     catalog::CatalogOptions options;
     options.selection = selection_of(config);
-    const catalog::Catalog catalog(startup.definitions, options);
+    const catalog::Catalog catalog(*startup.definitions, options);
     std::size_t width = 4;
     for (const auto& tool : catalog.tools()) {
         width = std::max(width, tool.definition.name.size());
@@ -212,7 +213,7 @@ std::string tools_table(const config::Config& config, const Startup& startup) {
                      definition.title);
     }
     table += std::to_string(catalog.tools().size()) + " of " +
-             std::to_string(startup.definitions.tools.size()) + " tools selected\n";
+             std::to_string(startup.definitions->tools.size()) + " tools selected\n";
     return table;
 }
 
@@ -261,9 +262,7 @@ int run(const config::Config& config, Startup startup, const config::EnvLookup& 
         log_credentials(startup.credentials, logger);
     }
 
-    // The REST face routes every defined tool (403 for those not served), so it keeps them.
-    auto definitions = std::make_shared<const catalog::Definitions>(startup.definitions);
-    const catalog::Catalog catalog(std::move(startup.definitions), catalog_options);
+    const catalog::Catalog catalog(*startup.definitions, catalog_options);
     logger->info("serving {} tools", catalog.tools().size());
     const auto own_credentials = std::make_shared<const upstream::CredentialSet>(
         upstream::CredentialSet{"", startup.credentials,
@@ -346,7 +345,7 @@ int run(const config::Config& config, Startup startup, const config::EnvLookup& 
         config.mode == config::Mode::stdio
             ? serve_stdio(config, services, stop)
             : serve_http(config, HttpIdentity{startup.auth_tokens, principals, issuer},
-                         std::move(definitions), services, metrics, stop, logger);
+                         startup.definitions, services, metrics, stop, logger);
     reload.clear();
     logger->info("stopped");
     return exit_code;

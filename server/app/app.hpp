@@ -21,7 +21,8 @@ std::string_view version();
 
 // What start-up established before anything was logged or bound.
 struct Startup {
-    catalog::Definitions definitions;
+    // Shared: the catalog, the principals' catalogs and the REST face's routing all read them.
+    std::shared_ptr<const catalog::Definitions> definitions;
     std::vector<std::unique_ptr<AuditSink>> audit_sinks;  // empty without --audit-sink/-log
     std::vector<std::string> auth_tokens;  // from CREDENTIALS_MCP_AUTH_TOKENS and the token file
     // The upstream credentials calls carry by default: the environment's, or with --sandbox

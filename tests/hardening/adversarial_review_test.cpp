@@ -23,23 +23,10 @@ using namespace std::chrono_literals;
 
 constexpr std::string_view kToolsList = R"({"jsonrpc":"2.0","id":1,"method":"tools/list"})";
 
-std::vector<std::string> tool_names(const HttpAnswer& answer) {
-    std::vector<std::string> names;
-    const auto reply = rpc_reply(answer);
-    if (!reply || !reply->contains("result")) {
-        return names;
-    }
-    for (const auto& tool : reply->at("result").at("tools").as_array()) {
-        names.emplace_back(tool.at("name").as_string());
-    }
-    return names;
-}
-
 bool unknown_tool(const HttpAnswer& answer) {
     const auto reply = rpc_reply(answer);
     return reply && reply->contains("error") && reply->at("error").at("code").as_int64() == -32602;
 }
-
 
 // The status code on the first line of an HTTP response, or -1.
 int status_of(std::string_view response) {

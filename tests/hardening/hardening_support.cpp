@@ -335,6 +335,18 @@ std::optional<json::object> tool_result(const HttpAnswer& answer) {
     return reply->at("result").as_object();
 }
 
+std::vector<std::string> tool_names(const HttpAnswer& answer) {
+    std::vector<std::string> names;
+    const auto reply = rpc_reply(answer);
+    if (!reply || !reply->contains("result")) {
+        return names;
+    }
+    for (const auto& tool : reply->at("result").at("tools").as_array()) {
+        names.emplace_back(tool.at("name").as_string());
+    }
+    return names;
+}
+
 bool is_error_result(const json::object& result) {
     const auto* flag = result.if_contains("isError");
     return flag != nullptr && flag->is_bool() && flag->as_bool();

@@ -117,6 +117,8 @@ std::string tools_call(long long id, std::string_view tool, std::string_view arg
 std::optional<boost::json::object> rpc_reply(const HttpAnswer& answer);
 // The CallToolResult of a reply; nullopt when it is a JSON-RPC error or missing.
 std::optional<boost::json::object> tool_result(const HttpAnswer& answer);
+// The tool names of a tools/list answer, in order; empty when it holds no result.
+std::vector<std::string> tool_names(const HttpAnswer& answer);
 bool is_error_result(const boost::json::object& result);
 std::string result_text(const boost::json::object& result);  // all text blocks, joined
 

@@ -164,16 +164,9 @@ class Fleet {
 std::set<std::string> listed_tools(McpClient& client, const std::string& session) {
     const auto answer =
         client.post(R"({"jsonrpc":"2.0","id":"list","method":"tools/list"})", session);
-    std::set<std::string> names;
-    const auto reply = rpc_reply(answer);
-    if (!reply || !reply->contains("result")) {
-        ADD_FAILURE() << answer.status << " " << answer.body;
-        return names;
-    }
-    for (const auto& tool : reply->at("result").at("tools").as_array()) {
-        names.emplace(tool.at("name").as_string());
-    }
-    return names;
+    const auto names = tool_names(answer);
+    EXPECT_FALSE(names.empty()) << answer.status << " " << answer.body;
+    return {names.begin(), names.end()};
 }
 
 bool succeeded(const HttpAnswer& answer) {

@@ -185,7 +185,7 @@ std::variant<json::object, std::string> RestApi::arguments(const Matched& matche
         }
         for (const auto param : parsed->params()) {  // decoded, '+' as space
             const std::string name(param.key);
-            if (arguments.contains(name) && matched.path_values.contains(name)) {
+            if (matched.path_values.contains(name)) {
                 return "\"" + printable(name, 64) + "\" is given in the path and the query";
             }
             const auto* schema = property_schema(tool, name);
@@ -302,8 +302,7 @@ Answer answer_of(const json::value& reply, std::string_view tool, std::string_vi
                        std::move(extra));
     }
     if (outcome == "busy" || outcome == "refused" || outcome == "missing_credentials") {
-        auto answer = problem(503, outcome, "", detail, instance, std::move(extra));
-        return answer;
+        return problem(503, outcome, "", detail, instance, std::move(extra));
     }
     if (outcome == "vendor_error" && upstream_status) {
         return problem(status_for_vendor(*upstream_status), "vendor-error", "The vendor refused",
