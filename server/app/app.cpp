@@ -256,6 +256,11 @@ int run(const config::Config& config, Startup startup, const config::EnvLookup& 
             startup.principals_context.server = catalog_options;
             auto loaded = identity::load_principals_file(*config.http.principals_file,
                                                          startup.principals_context);
+            if (const auto* problem = std::get_if<std::string>(&loaded)) {
+                // The file changed since prepare() read it.
+                logger->error("{}", *problem);
+                return kExitUsage;
+            }
             startup.principals = std::get<std::shared_ptr<const identity::Directory>>(loaded);
         }
     } else {

@@ -25,7 +25,11 @@ std::string scopes_for(unsigned classes) {
     std::string out;
     for (std::size_t i = 0; i < kScopes.size(); ++i) {
         if ((classes & (1U << i)) != 0) {
-            out += (out.empty() ? "" : " ") + std::string(kScopes[i]);
+            // Appended piece by piece: GCC 12 at -O3 misreads `literal + std::string` (-Wrestrict).
+            if (!out.empty()) {
+                out += ' ';
+            }
+            out += kScopes[i];
         }
     }
     return out;

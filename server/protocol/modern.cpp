@@ -118,7 +118,7 @@ std::string stamp_text(const json::object& server_info, std::optional<CacheHint>
     stamp_result(fields, server_info, cache);
     const auto text = json::serialize(fields);
     // "{...}" without its braces, after a comma.
-    return "," + text.substr(1, text.size() - 2);
+    return concat({",", std::string_view(text).substr(1, text.size() - 2)});
 }
 
 }  // namespace cmcp::protocol::modern

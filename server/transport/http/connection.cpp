@@ -553,6 +553,10 @@ void Connection::watch_for_disconnect() {
     watching_ = true;
     stream_.socket().async_wait(
         net::socket_base::wait_read, [self = shared_from_this()](beast::error_code ec) {
+            if (ec == net::error::operation_aborted) {
+                // stop_watching() cleared the flag, and a newer wait may have set it since.
+                return;
+            }
             self->watching_ = false;
             if (ec || self->phase_ != Phase::handling || !self->dispatch_) {
                 return;  // stopped, or answered meanwhile

@@ -87,14 +87,15 @@ unsigned status_for_vendor(int upstream) {
     return static_cast<unsigned>(upstream);
 }
 
-std::string error_text(const json::object& result) {
+// The text blocks of a CallToolResult, one per line.
+std::string text_of(const json::object& result) {
     std::string text;
     if (const auto* content = result.if_contains("content"); content && content->is_array()) {
         for (const auto& block : content->get_array()) {
             const auto* object = block.if_object();
             const auto* piece = object != nullptr ? object->if_contains("text") : nullptr;
             if (piece != nullptr && piece->is_string()) {
-                text += (text.empty() ? "" : "\n") + std::string(piece->get_string());
+                text.append(text.empty() ? "" : "\n").append(piece->get_string());
             }
         }
     }
@@ -186,7 +187,7 @@ std::variant<json::object, std::string> RestApi::arguments(const Matched& matche
         for (const auto param : parsed->params()) {  // decoded, '+' as space
             const std::string name(param.key);
             if (matched.path_values.contains(name)) {
-                return "\"" + printable(name, 64) + "\" is given in the path and the query";
+                return concat({"\"", printable(name, 64), "\" is given in the path and the query"});
             }
             const auto* schema = property_schema(tool, name);
             if (schema_type(schema) == "array") {
@@ -198,7 +199,8 @@ std::variant<json::object, std::string> RestApi::arguments(const Matched& matche
                 list.get_array().push_back(typed(
                     param.value, schema_type(items != nullptr ? items->if_object() : nullptr)));
             } else if (arguments.contains(name)) {
-                return "\"" + printable(name, 64) + "\" is given more than once in the query";
+                return concat(
+                    {"\"", printable(name, 64), "\" is given more than once in the query"});
             } else {
                 arguments[name] = typed(param.value, schema_type(schema));
             }
@@ -212,8 +214,8 @@ std::variant<json::object, std::string> RestApi::arguments(const Matched& matche
         }
         for (auto& [key, value] : parsed.get_object()) {
             if (arguments.contains(key)) {
-                return "\"" + printable(key, 64) +
-                       "\" is given in the body and in the path or query";
+                return concat(
+                    {"\"", printable(key, 64), "\" is given in the body and in the path or query"});
             }
             arguments[key] = std::move(value);
         }
@@ -285,18 +287,18 @@ Answer answer_of(const json::value& reply, std::string_view tool, std::string_vi
         if (const auto* structured = result->if_contains("structuredContent")) {
             return Answer{status, json::serialize(*structured), "application/json"};
         }
+        const auto text = text_of(*result);
         json::error_code ec;
-        auto parsed = json::parse(error_text(*result), ec);
+        auto parsed = json::parse(text, ec);
         return Answer{status,
-                      ec ? json::serialize(json::object{{"text", error_text(*result)}})
-                         : json::serialize(parsed),
+                      ec ? json::serialize(json::object{{"text", text}}) : json::serialize(parsed),
                       "application/json"};
     }
     json::object extra{{"tool", tool}, {"outcome", outcome}};
     if (upstream_status) {
         extra["upstream_status"] = *upstream_status;
     }
-    const auto detail = error_text(*result);
+    const auto detail = text_of(*result);
     if (outcome == "invalid_arguments") {
         return problem(400, "invalid-arguments", "Invalid arguments", detail, instance,
                        std::move(extra));
