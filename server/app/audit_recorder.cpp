@@ -17,10 +17,7 @@ constexpr std::array<std::string_view, 8> kSecretKeyParts = {
     "secret", "token", "password", "passphrase", "credential", "private_key", "api_key", "apikey"};
 
 bool is_secret_key(std::string_view key) {
-    std::string lower;
-    for (const char c : key) {
-        lower.push_back(static_cast<char>(std::tolower(static_cast<unsigned char>(c))));
-    }
+    const auto lower = ascii_lower(key);
     if (lower.ends_with("_id") || lower.ends_with("_ids")) {
         return false;  // secret_id, token_id: identifiers, not secrets
     }

@@ -9,6 +9,9 @@
 #include <cctype>
 #include <memory>
 
+#include "support/json_text.hpp"
+#include "support/text.hpp"
+
 namespace cmcp::identity {
 
 namespace json = boost::json;
@@ -44,13 +47,6 @@ std::string header_value(cjose_header_t* header, const char* name) {
     cjose_err error{};
     const char* value = cjose_header_get(header, name, &error);
     return value != nullptr ? value : "";
-}
-
-bool iequals(std::string_view a, std::string_view b) {
-    return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
-               return std::tolower(static_cast<unsigned char>(x)) ==
-                      std::tolower(static_cast<unsigned char>(y));
-           });
 }
 
 std::optional<std::int64_t> numeric_date(const json::object& claims, std::string_view name) {
@@ -111,11 +107,6 @@ std::vector<std::string> scopes_of(const json::object& claims) {
         }
     }
     return scopes;
-}
-
-std::string string_claim(const json::object& claims, std::string_view name) {
-    const auto* value = claims.if_contains(name);
-    return value != nullptr && value->is_string() ? std::string(value->get_string()) : "";
 }
 
 }  // namespace
@@ -208,7 +199,7 @@ std::variant<VerifiedToken, TokenRejection> verify_access_token(std::string_view
     verified.claims = std::move(claims_value.get_object());
     const auto& claims = verified.claims;
 
-    if (string_claim(claims, "iss") != policy.issuer) {
+    if (string_member(claims, "iss") != policy.issuer) {
         return reject(TokenProblem::wrong_issuer, "the token is from another issuer");
     }
     if (!audience_matches(claims.if_contains("aud"), policy.audience)) {
@@ -230,9 +221,9 @@ std::variant<VerifiedToken, TokenRejection> verify_access_token(std::string_view
         not_before && seconds_now + skew < *not_before) {
         return reject(TokenProblem::not_yet_valid, "the token is not valid yet");
     }
-    verified.subject = string_claim(claims, "sub");
+    verified.subject = string_member(claims, "sub");
     if (verified.subject.empty()) {
-        verified.subject = string_claim(claims, "client_id");
+        verified.subject = string_member(claims, "client_id");
     }
     if (verified.subject.empty()) {
         return reject(TokenProblem::missing_claim, "the token names no subject (sub)");

@@ -2,14 +2,6 @@
 
 namespace cmcp::identity {
 
-namespace {
-
-Digest owner_digest(std::string_view kind, std::string_view name) {
-    return sha256(std::string(kind) + "\n" + std::string(name));
-}
-
-}  // namespace
-
 Authenticator::Authenticator(AuthenticatorOptions options, std::function<Clock::time_point()> now)
     : options_(std::move(options)), static_tokens_(options_.static_tokens), now_(std::move(now)) {}
 
@@ -41,7 +33,7 @@ Authentication Authenticator::by_bearer_digest(const Digest& digest) const {
             Caller caller;
             caller.principal = principal;
             caller.name = principal->name;
-            caller.owner = owner_digest("principal", principal->name);
+            caller.owner = principal->owner;
             caller.directory = std::move(directory);
             return caller;
         }
@@ -85,7 +77,7 @@ Authentication Authenticator::by_access_token(std::string_view token) const {
         }
         caller.principal = principal;
         caller.name = principal->name;
-        caller.owner = owner_digest("principal", principal->name);
+        caller.owner = principal->owner;
         caller.directory = std::move(directory);
         return caller;
     }

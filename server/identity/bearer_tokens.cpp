@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <cctype>
 
+#include "support/text.hpp"
+
 namespace cmcp::identity {
 
 std::optional<std::string_view> bearer_token(std::string_view authorization) {
@@ -11,10 +13,7 @@ std::optional<std::string_view> bearer_token(std::string_view authorization) {
         return std::string_view();
     }
     const auto space = authorization.find(' ');
-    if (space != kScheme.size() ||
-        !std::equal(kScheme.begin(), kScheme.end(), authorization.begin(), [](char a, char b) {
-            return a == std::tolower(static_cast<unsigned char>(b));
-        })) {
+    if (space == std::string_view::npos || !iequals(authorization.substr(0, space), kScheme)) {
         return std::nullopt;
     }
     auto token = authorization.substr(space + 1);
@@ -39,21 +38,6 @@ bool BearerTokens::knows(const Digest& presented) const {
         matches |= same_digest(presented, expected) ? 1 : 0;
     }
     return matches != 0;
-}
-
-BearerTokens::Outcome BearerTokens::authenticate(std::string_view authorization) const {
-    const auto token = bearer_token(authorization);
-    if (!token) {
-        return {Verdict::invalid, {}};
-    }
-    if (token->empty()) {
-        return {Verdict::missing, {}};
-    }
-    const auto presented = sha256(*token);
-    if (!knows(presented)) {
-        return {Verdict::invalid, {}};
-    }
-    return {Verdict::ok, presented};
 }
 
 }  // namespace cmcp::identity

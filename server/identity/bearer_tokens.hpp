@@ -20,19 +20,7 @@ class BearerTokens {
   public:
     explicit BearerTokens(const std::vector<std::string>& tokens);
 
-    enum class Verdict { ok, missing, invalid };
-
-    struct Outcome {
-        Verdict verdict = Verdict::missing;
-        Digest credential{};  // the presented token's digest; meaningful when ok
-    };
-
     bool enabled() const { return !digests_.empty(); }
-    // `authorization` is the raw Authorization header value (empty when absent).
-    Outcome authenticate(std::string_view authorization) const;
-    Verdict check(std::string_view authorization) const {
-        return authenticate(authorization).verdict;
-    }
     // Whether this digest is one of the tokens'; constant time over all of them.
     bool knows(const Digest& presented) const;
 

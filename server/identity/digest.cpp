@@ -50,4 +50,8 @@ std::string to_hex(const Digest& digest) {
     return out;
 }
 
+Digest owner_digest(std::string_view kind, std::string_view name) {
+    return sha256(std::string(kind) + "\n" + std::string(name));
+}
+
 }  // namespace cmcp::identity

@@ -16,5 +16,9 @@ bool same_digest(const Digest& a, const Digest& b);
 // 64 hex digits (either case) as a digest; nullopt if it is not one.
 std::optional<Digest> parse_hex_digest(std::string_view hex);
 std::string to_hex(const Digest& digest);
+// What a session is bound to when its caller is not a static token: a principal (by name, so
+// that its sessions survive reloads and token rotation) or an OAuth subject. `kind` keeps the
+// two apart.
+Digest owner_digest(std::string_view kind, std::string_view name);
 
 }  // namespace cmcp::identity

@@ -10,6 +10,7 @@
 #include <boost/json/parse.hpp>
 #include <stdexcept>
 
+#include "support/json_text.hpp"
 #include "support/loopback.hpp"
 #include "upstream/upstream_connection.hpp"
 
@@ -39,12 +40,6 @@ std::string origin_of(const upstream::BaseUrl& url) {
     return std::string(url.https ? "https://" : "http://") + url.host_header();
 }
 
-std::string string_member(const json::value& document, std::string_view key) {
-    const auto* object = document.if_object();
-    const auto* value = object != nullptr ? object->if_contains(key) : nullptr;
-    return value != nullptr && value->is_string() ? std::string(value->get_string()) : "";
-}
-
 }  // namespace
 
 std::string authorization_server_metadata_url(const std::string& issuer) {
@@ -62,7 +57,8 @@ std::string openid_configuration_url(const std::string& issuer) {
 
 IssuerKeys::IssuerKeys(IssuerOptions options, Logger logger)
     : options_(std::move(options)),
-      issuer_url_(checked_issuer(options_.issuer)),
+      discovery_urls_{authorization_server_metadata_url(options_.issuer),
+                      openid_configuration_url(options_.issuer)},
       logger_(logger ? std::move(logger) : make_null_logger()) {}
 
 IssuerKeys::~IssuerKeys() = default;
@@ -169,9 +165,7 @@ net::awaitable<std::optional<std::string>> IssuerKeys::get(const std::string& ur
 }
 
 net::awaitable<std::optional<std::string>> IssuerKeys::discover_key_set_url(std::string& problem) {
-    const std::array<std::string, 2> candidates{authorization_server_metadata_url(options_.issuer),
-                                                openid_configuration_url(options_.issuer)};
-    for (const auto& url : candidates) {
+    for (const auto& url : discovery_urls_) {
         std::string failure;
         auto body = co_await get(url, failure);
         if (!body) {
@@ -184,13 +178,15 @@ net::awaitable<std::optional<std::string>> IssuerKeys::discover_key_set_url(std:
             problem = url + " is not JSON";
             continue;
         }
+        static const json::object kNoFields;
+        const auto& fields = metadata.is_object() ? metadata.get_object() : kNoFields;
         // RFC 8414 §3.3: the metadata must be the issuer's own.
-        if (string_member(metadata, "issuer") != options_.issuer) {
-            problem = url + " describes another issuer (" +
-                      string_member(metadata, "issuer").substr(0, 200) + ")";
+        const auto issuer = string_member(fields, "issuer");
+        if (issuer != options_.issuer) {
+            problem = url + " describes another issuer (" + issuer.substr(0, 200) + ")";
             continue;
         }
-        const auto key_set_url = string_member(metadata, "jwks_uri");
+        const auto key_set_url = string_member(fields, "jwks_uri");
         if (key_set_url.empty()) {
             problem = url + " names no jwks_uri";
             continue;

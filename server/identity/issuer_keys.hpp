@@ -1,5 +1,6 @@
 #pragma once
 
+#include <array>
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/awaitable.hpp>
 #include <chrono>
@@ -71,7 +72,8 @@ class IssuerKeys {
     void finish(std::shared_ptr<const KeySet> keys, std::string failure);
 
     const IssuerOptions options_;
-    const upstream::BaseUrl issuer_url_;
+    // Where the issuer's metadata may be: RFC 8414's location, then OpenID Connect's.
+    const std::array<std::string, 2> discovery_urls_;
     Logger logger_;
     mutable std::mutex mutex_;
     std::shared_ptr<const KeySet> keys_;

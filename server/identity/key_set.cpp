@@ -5,18 +5,11 @@
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 
+#include "support/json_text.hpp"
+
 namespace cmcp::identity {
 
 namespace json = boost::json;
-
-namespace {
-
-std::string string_member(const json::object& object, std::string_view key) {
-    const auto* value = object.if_contains(key);
-    return value != nullptr && value->is_string() ? std::string(value->get_string()) : "";
-}
-
-}  // namespace
 
 std::variant<KeySet, std::string> KeySet::parse(std::string_view jwks) {
     boost::system::error_code ec;

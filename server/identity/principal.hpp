@@ -28,6 +28,7 @@ struct OAuthRule {
 // with its own upstream credentials, within its own tool ceiling and defaults.
 struct Principal {
     std::string name;
+    Digest owner{};  // owner_digest("principal", name): what its sessions are bound to
     std::vector<Digest> bearer_sha256;
     std::optional<OAuthRule> oauth;
     std::shared_ptr<const upstream::CredentialSet> credentials;

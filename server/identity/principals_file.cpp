@@ -319,6 +319,7 @@ std::shared_ptr<const Directory> directory_of(const json::value& document,
             fail("principal " + draft.name + ".tools", error.what());
         }
         principal.name = draft.name;
+        principal.owner = owner_digest("principal", draft.name);
         principal.bearer_sha256 = std::move(draft.bearer_sha256);
         principal.oauth = std::move(draft.oauth);
         principal.credentials = std::make_shared<const upstream::CredentialSet>(

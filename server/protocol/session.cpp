@@ -756,6 +756,9 @@ const catalog::Catalog& Session::catalog_for(RequestScope scope) const {
 Session::AuditSubject Session::audit_subject(const catalog::Tool& tool, const json::value& id,
                                              RequestScope scope) const {
     AuditSubject subject;
+    if (!services_.audit) {
+        return subject;  // nothing will be written
+    }
     subject.request_id = serialize_message(id);
     const upstream::CredentialSet* credentials = services_.own_credentials.get();
     if (scope.acting != nullptr) {

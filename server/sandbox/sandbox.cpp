@@ -22,6 +22,7 @@
 #include "sandbox/planetscale_tokens.hpp"
 #include "sandbox/scaleway.hpp"
 #include "sandbox/secret_manager.hpp"
+#include "support/text.hpp"
 
 namespace cmcp::sandbox {
 
@@ -37,13 +38,6 @@ std::string RecordedRequest::header(std::string_view lower_name) const {
 namespace {
 
 constexpr std::size_t kMaxBodyBytes = 8 * 1024 * 1024;
-
-std::string lower(std::string_view text) {
-    std::string out(text);
-    std::transform(out.begin(), out.end(), out.begin(),
-                   [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-    return out;
-}
 
 // httplib adds these to the request's headers itself; the client never sent them.
 bool is_added_by_httplib(const std::string& name) {
@@ -98,7 +92,7 @@ RecordedRequest record(const httplib::Request& request) {
     out.query = decode_query(out.raw_query);
     for (const auto& [name, value] : request.headers) {
         if (!is_added_by_httplib(name)) {
-            out.headers.emplace_back(lower(name), value);
+            out.headers.emplace_back(ascii_lower(name), value);
         }
     }
     out.body = request.body;

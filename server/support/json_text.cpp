@@ -116,6 +116,12 @@ void write_readable(const boost::json::value& value, std::string& out) {
 
 }  // namespace
 
+std::string string_member(const boost::json::object& object, std::string_view key) {
+    const auto* value = object.if_contains(key);
+    return value != nullptr && value->is_string() ? std::string(value->get_string())
+                                                  : std::string();
+}
+
 std::string json_excerpt(const boost::json::value& value, std::size_t max_chars) {
     std::string text;
     write_readable(value, text);

@@ -1,6 +1,7 @@
 #pragma once
 
 #include <boost/json/parse_options.hpp>
+#include <boost/json/object.hpp>
 #include <boost/json/value.hpp>
 #include <optional>
 #include <string>
@@ -12,6 +13,9 @@ namespace cmcp {
 // A number beyond a double's range (1e999) is an error too: it has no JSON spelling to echo.
 std::optional<boost::json::value> parse_json_text(std::string_view text, std::string& error,
                                                   const boost::json::parse_options& options = {});
+
+// The value of a string member; empty when it is absent or not a string.
+std::string string_member(const boost::json::object& object, std::string_view key);
 
 // Short human-readable rendering of a value for error messages; long values are elided.
 // Numbers appear as a person would write them (50.5, not 5.05E1).

@@ -28,11 +28,22 @@ std::vector<std::string> split_list(std::string_view text) {
     return items;
 }
 
+std::string ascii_lower(std::string_view text) {
+    std::string out(text);
+    std::transform(out.begin(), out.end(), out.begin(),
+                   [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+    return out;
+}
+
+bool iequals(std::string_view a, std::string_view b) {
+    return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
+               return std::tolower(static_cast<unsigned char>(x)) ==
+                      std::tolower(static_cast<unsigned char>(y));
+           });
+}
+
 std::optional<bool> parse_switch(std::string_view text) {
-    std::string lower;
-    for (const char c : trim(text)) {
-        lower.push_back(static_cast<char>(std::tolower(static_cast<unsigned char>(c))));
-    }
+    const auto lower = ascii_lower(trim(text));
     if (lower == "1" || lower == "true" || lower == "yes" || lower == "on") {
         return true;
     }

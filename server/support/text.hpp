@@ -14,6 +14,11 @@ std::string_view trim(std::string_view text);
 // "a, b,,c" -> {"a", "b", "c"}: comma- (or newline-) separated, items trimmed, empty ones dropped.
 std::vector<std::string> split_list(std::string_view text);
 
+// ASCII letters in lower case; other bytes as they are.
+std::string ascii_lower(std::string_view text);
+// Equal but for the case of ASCII letters.
+bool iequals(std::string_view a, std::string_view b);
+
 // true/false in the spellings people use for switches: 1/0, true/false, yes/no, on/off (any case).
 std::optional<bool> parse_switch(std::string_view text);
 

@@ -3,18 +3,13 @@
 #include <algorithm>
 #include <cctype>
 
+#include "support/text.hpp"
+
 namespace cmcp::upstream {
 
 namespace {
 
 constexpr int kMaxPort = 65535;
-
-std::string lower(std::string_view text) {
-    std::string out(text);
-    std::transform(out.begin(), out.end(), out.begin(),
-                   [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-    return out;
-}
 
 bool is_host_char(char c) {
     const auto byte = static_cast<unsigned char>(c);
@@ -51,7 +46,7 @@ std::variant<BaseUrl, std::string> parse_base_url(std::string_view url) {
     if (scheme_end == std::string_view::npos) {
         return std::string("it must start with http:// or https://");
     }
-    const std::string scheme = lower(url.substr(0, scheme_end));
+    const std::string scheme = ascii_lower(url.substr(0, scheme_end));
     if (scheme == "https") {
         out.https = true;
         out.port = 443;
@@ -87,7 +82,7 @@ std::variant<BaseUrl, std::string> parse_base_url(std::string_view url) {
         if (!valid) {
             return std::string("the IPv6 address is not valid");
         }
-        out.host = lower(literal);
+        out.host = ascii_lower(literal);
         const std::string_view after = authority.substr(close + 1);
         if (!after.empty()) {
             if (after.front() != ':') {
@@ -107,7 +102,7 @@ std::variant<BaseUrl, std::string> parse_base_url(std::string_view url) {
         if (!std::all_of(host.begin(), host.end(), is_host_char)) {
             return std::string("the host name contains characters that are not allowed");
         }
-        out.host = lower(host);
+        out.host = ascii_lower(host);
         if (colon != std::string_view::npos) {
             port_text = authority.substr(colon + 1);
             if (port_text.empty()) {

@@ -129,13 +129,7 @@ std::optional<std::string> lookup(const EnvironmentLookup& getenv, std::string_v
 }
 
 bool starts_with_bearer(std::string_view value) {
-    if (value.size() < kBearer.size()) {
-        return false;
-    }
-    return std::equal(kBearer.begin(), kBearer.end(), value.begin(), [](char a, char b) {
-        return std::tolower(static_cast<unsigned char>(a)) ==
-               std::tolower(static_cast<unsigned char>(b));
-    });
+    return value.size() >= kBearer.size() && iequals(value.substr(0, kBearer.size()), kBearer);
 }
 
 // "<id>:<token>": one colon with something on both sides and no whitespace, which neither

@@ -36,12 +36,6 @@ std::string text_excerpt(std::string_view body) {
     return first == std::string::npos ? std::string() : out.substr(first);
 }
 
-std::string string_field(const json::object& object, std::string_view key) {
-    const auto* value = object.if_contains(key);
-    return value != nullptr && value->is_string() ? std::string(value->get_string())
-                                                  : std::string();
-}
-
 }  // namespace
 
 VendorError parse_vendor_error(Provider provider, int status, std::string_view body) {
@@ -54,12 +48,12 @@ VendorError parse_vendor_error(Provider provider, int status, std::string_view b
     if (parsed && parsed->is_object()) {
         error.fields = parsed->get_object();
         const std::string_view code_key = provider == Provider::scaleway ? "type" : "code";
-        error.code = string_field(error.fields, code_key);
+        error.code = string_member(error.fields, code_key);
         if (error.code.empty()) {
             error.code =
-                string_field(error.fields, provider == Provider::scaleway ? "code" : "type");
+                string_member(error.fields, provider == Provider::scaleway ? "code" : "type");
         }
-        error.message = string_field(error.fields, "message");
+        error.message = string_member(error.fields, "message");
         error.fields.erase("message");
         error.fields.erase(code_key);
         if (const auto* reset = error.fields.if_contains("reset_seconds");

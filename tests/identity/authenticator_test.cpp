@@ -24,6 +24,7 @@ using ::testing::Not;
 
 Principal principal_with(std::string name, const std::vector<std::string>& tokens) {
     Principal principal;
+    principal.owner = owner_digest("principal", name);  // as the principals file loader sets it
     principal.name = std::move(name);
     for (const auto& token : tokens) {
         principal.bearer_sha256.push_back(sha256(token));

@@ -9,13 +9,6 @@ namespace cmcp::transport::http {
 
 namespace {
 
-bool iequals(std::string_view a, std::string_view b) {
-    return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
-               return std::tolower(static_cast<unsigned char>(x)) ==
-                      std::tolower(static_cast<unsigned char>(y));
-           });
-}
-
 // "q=0", "q=0.0", "q=0.000" refuse a range; anything else (or no q) accepts it.
 bool refused_by_quality(std::string_view parameters) {
     while (!parameters.empty()) {

@@ -5,18 +5,13 @@
 #include <cctype>
 #include <optional>
 
+#include "support/text.hpp"
+
 namespace cmcp::transport::http {
 
 namespace {
 
 constexpr std::array<std::string_view, 3> kLoopbackNames = {"localhost", "127.0.0.1", "[::1]"};
-
-std::string lower(std::string_view text) {
-    std::string out(text);
-    std::transform(out.begin(), out.end(), out.begin(),
-                   [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-    return out;
-}
 
 struct Authority {
     std::string name;  // lower case; IPv6 literals keep their brackets
@@ -51,7 +46,7 @@ std::optional<Authority> parse_authority(std::string_view text) {
                                   port->find_first_not_of("0123456789") != std::string::npos))) {
         return std::nullopt;
     }
-    return Authority{lower(name), std::move(port)};
+    return Authority{ascii_lower(name), std::move(port)};
 }
 
 bool is_loopback(const Authority& authority) {
@@ -71,7 +66,7 @@ std::string without_trailing_slash(std::string_view text) {
     while (!text.empty() && text.back() == '/') {
         text.remove_suffix(1);
     }
-    return lower(text);
+    return ascii_lower(text);
 }
 
 }  // namespace
@@ -85,7 +80,7 @@ OriginPolicy::OriginPolicy(std::string listen_host, unsigned short port,
     if (!wildcard) {
         const bool v6 = listen_host.find(':') != std::string::npos && listen_host.front() != '[';
         listen_authority_ =
-            lower(v6 ? "[" + listen_host + "]" : listen_host) + ":" + std::to_string(port);
+            ascii_lower(v6 ? "[" + listen_host + "]" : listen_host) + ":" + std::to_string(port);
     }
     for (const auto& origin : allowed_origins) {
         allowed_origins_.push_back(without_trailing_slash(origin));

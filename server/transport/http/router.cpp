@@ -278,7 +278,6 @@ std::optional<Reply> Router::modern_refusal(const Request& request, const json::
         return refuse(status::not_found, code::method_not_found,
                       "Method not found: " + printable(method, 64), "unknown method");
     }
-    (void)version_header;
     return std::nullopt;
 }
 

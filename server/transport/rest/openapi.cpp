@@ -4,6 +4,7 @@
 #include <boost/json.hpp>
 #include <cctype>
 
+#include "support/text.hpp"
 #include "transport/rest/rest_api.hpp"
 
 namespace cmcp::transport::rest {
@@ -11,12 +12,6 @@ namespace cmcp::transport::rest {
 namespace json = boost::json;
 
 namespace {
-
-std::string lower(std::string text) {
-    std::transform(text.begin(), text.end(), text.begin(),
-                   [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-    return text;
-}
 
 bool is_required(const json::object& schema, std::string_view name) {
     const auto* required = schema.if_contains("required");
@@ -135,7 +130,7 @@ json::object openapi_document(const catalog::Catalog& catalog, const DocumentOpt
         if (!item.is_object()) {
             item = json::object();
         }
-        item.get_object()[lower(tool.definition.method)] = operation(tool);
+        item.get_object()[ascii_lower(tool.definition.method)] = operation(tool);
     }
     json::object document{
         {"openapi", "3.1.0"},

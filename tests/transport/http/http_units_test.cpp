@@ -4,7 +4,7 @@
 
 #include <thread>
 
-#include "identity/bearer_tokens.hpp"
+#include "identity/digest.hpp"
 #include "test_client.hpp"
 #include "testing/fakes.hpp"
 #include "transport/http/media_type.hpp"
@@ -220,9 +220,8 @@ TEST_F(SessionStoreTest, EvictsTheLeastRecentlyUsedSessionThatIsNotBusy) {
 }
 
 TEST_F(SessionStoreTest, SessionsAreBoundToTheCredentialThatOpenedThem) {
-    const identity::BearerTokens auth({"alice", "bob"});
-    const std::optional<Credential> alice = auth.authenticate("Bearer alice").credential;
-    const std::optional<Credential> bob = auth.authenticate("Bearer bob").credential;
+    const std::optional<Credential> alice = identity::sha256("alice");
+    const std::optional<Credential> bob = identity::sha256("bob");
     SessionStore store(10, 1h, {});
     ASSERT_TRUE(store.insert(std::make_shared<HttpSession>("owned", fixture_.session, alice)));
     ASSERT_TRUE(store.insert(make("open")));
