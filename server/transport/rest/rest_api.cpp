@@ -249,7 +249,10 @@ Answer answer_of(const json::value& reply, std::string_view tool, std::string_vi
         const std::string detail = text != nullptr && text->is_string()
                                        ? std::string(text->get_string())
                                        : std::string("the call failed");
-        if (detail.starts_with("Unknown tool")) {
+        // The session's answer to a tool the caller cannot see is the one error that lists
+        // the tools it can (error.data.available): read that, not the message's wording.
+        const auto* data = error->get_object().if_contains("data");
+        if (data != nullptr && data->is_object() && data->get_object().contains("available")) {
             return problem(403, "not-available", "Tool not available",
                            "the tool " + std::string(tool) +
                                " is not available to this caller on this server (read-only "
