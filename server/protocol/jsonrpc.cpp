@@ -206,6 +206,9 @@ std::optional<std::string_view> number_text_of(const json::value& id) {
 }
 
 std::string serialize_message(const json::value& message) {
+    if (const auto number = number_text_of(message)) {
+        return std::string(*number);  // an id on its own (a prepared reply's tail, the audit log)
+    }
     if (const auto* batch = message.if_array()) {
         std::string out = "[";
         for (std::size_t i = 0; i < batch->size(); ++i) {

@@ -37,7 +37,8 @@ inline constexpr unsigned kMaxJsonDepth = 64;
 std::optional<boost::json::value> parse_message(std::string_view text, std::string& error);
 // The text of an id kept that way, if it is one.
 std::optional<std::string_view> number_text_of(const boost::json::value& id);
-// A message (or batch of them) as JSON text, with ids kept as text written as they came.
+// A message (or a batch of them, or an id on its own) as JSON text, with ids kept as text
+// written as they came.
 std::string serialize_message(const boost::json::value& message);
 
 boost::json::object make_result(const boost::json::value& id, boost::json::value result);

@@ -27,6 +27,8 @@ TEST(JsonRpcIds, NumbersADoubleCannotHoldAreEchoedAsWritten) {
         EXPECT_EQ(number_text_of(request_id).value_or(""), id);
         EXPECT_EQ(serialize_message(make_result(request_id, json::object())),
                   R"({"jsonrpc":"2.0","id":)" + std::string(id) + R"(,"result":{}})");
+        // On its own too: the cached tools/list answer and the audit log write the id alone.
+        EXPECT_EQ(serialize_message(request_id), id);
     }
 }
 
