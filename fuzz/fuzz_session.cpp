@@ -14,7 +14,7 @@
 #include <string_view>
 
 #include "fuzz_support.hpp"
-#include "support/json_text.hpp"
+#include "protocol/jsonrpc.hpp"
 
 namespace {
 
@@ -75,11 +75,10 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     auto& env = world();
     env.upstream.select(static_cast<unsigned>(size));
 
-    // The oracle parses the input the way the session does (same depth limit).
-    json::parse_options options;
-    options.max_depth = 64;
+    // The oracle parses the input the way the session does (same depth limit, ids a double
+    // cannot hold kept as their text).
     std::string problem;
-    const auto message = parse_json_text(text, problem, options);
+    const auto message = protocol::parse_message(text, problem);
 
     auto session = protocol::Session::create(env.services);
     initialize(*session, batches ? "2025-03-26" : "2025-11-25");
@@ -121,7 +120,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         if (const auto id = expected_id(*message)) {
             if (exchange->serialized) {
                 // Prepared replies end with the id, as the client spelled it.
-                const auto spelled = R"(,"id":)" + json::serialize(*id) + "}";
+                const auto spelled = R"(,"id":)" + protocol::serialize_message(*id) + "}";
                 CMCP_FUZZ_CHECK(exchange->serialized->ends_with(spelled), *exchange->serialized);
             } else {
                 CMCP_FUZZ_CHECK(reply->as_object().at("id") == *id, json::serialize(*reply));
