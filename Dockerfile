@@ -11,7 +11,7 @@ RUN apt-get update \
  && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
       build-essential cmake pkg-config ca-certificates \
       libboost1.81-dev libboost-json1.81-dev libcpp-httplib-dev libspdlog-dev libssl-dev \
-      libvalijson-dev \
+      libvalijson-dev libcjose-dev libjansson-dev \
  && rm -rf /var/lib/apt/lists/*
 WORKDIR /src
 COPY CMakeLists.txt ./
