@@ -111,8 +111,18 @@ test('a non-loopback address needs auth or an explicit opt-out', async () => {
 
   const allowed = spawn(BINARY, ['http', '--listen', '0.0.0.0:0', '--allow-unauthenticated'], { env: cleanEnv(), stdio: ['ignore', 'ignore', 'pipe'] });
   let warning = '';
-  allowed.stderr.on('data', (chunk) => { warning += chunk; });
-  await new Promise((resolve) => setTimeout(resolve, 500));
+  // SIGTERM only once the server says it listens: a fixed sleep lost the race on a loaded CI
+  // machine and killed the process before its signal handler was installed.
+  await new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`server did not start:\n${warning}`)), 15000);
+    allowed.stderr.on('data', (chunk) => {
+      warning += chunk;
+      if (/listening on http:/.test(warning)) {
+        clearTimeout(timer);
+        resolve();
+      }
+    });
+  });
   allowed.kill('SIGTERM');
   const [allowedCode] = await once(allowed, 'exit');
   assert.equal(allowedCode, 0);
